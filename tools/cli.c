@@ -1,0 +1,125 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "isotime.h"
+
+int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr *e)
+{
+    char path[PATH_MAX];
+
+    if (c->catalog_path)
+        snprintf(path, sizeof path, "%s", c->catalog_path);
+    else
+        snprintf(path, sizeof path, "%s/catalog.db", c->repo);
+    if (mode == CAT_OPEN_CREATE && mkdir(c->repo, 0700) != 0 && errno != EEXIST)
+        return yerr_set(e, YERR_FAIL, "create repository %s: %s", c->repo, strerror(errno));
+    if (cat_open(path, c->repo, mode, out, e)) {
+        if (mode == CAT_OPEN_EXISTING)
+            yerr_hint(e, "check --repo (or $YEDEK_REPO); a repository gets its catalog"
+                         " with its first backup");
+        return e->code;
+    }
+    return 0;
+}
+
+int cli_usage(yerr *e, const char *cmd, const char *fmt, ...)
+{
+    char msg[YERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    yerr_set(e, YERR_USAGE, "%s: %s", cmd, msg);
+    yerr_hint(e, "see 'yedek help %s'", cmd);
+    return YERR_USAGE;
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_target_option(int opt, const char *arg, cat_target *t, int *n_kinds, yerr *e)
+{
+    switch (opt) {
+    case 'T':
+        if (ytime_parse(arg, &t->time, e))
+            return -1;
+        t->kind = CAT_TARGET_TIME;
+        break;
+    case 'L':
+        if (parse_int64(arg, &t->lsn)) {
+            yerr_set(e, YERR_USAGE, "invalid LSN '%s': not a non-negative integer", arg);
+            return -1;
+        }
+        t->kind = CAT_TARGET_LSN;
+        break;
+    case 'M':
+    case 'B':
+        if (strlen(arg) >= sizeof t->mark || !arg[0]) {
+            yerr_set(e, YERR_USAGE, "invalid mark name '%s'", arg);
+            return -1;
+        }
+        snprintf(t->mark, sizeof t->mark, "%s", arg);
+        t->kind = opt == 'M' ? CAT_TARGET_MARK : CAT_TARGET_BEFORE_MARK;
+        break;
+    case 'F':
+        if (strlen(arg) >= sizeof t->fork_guid) {
+            yerr_set(e, YERR_USAGE, "invalid fork GUID '%s'", arg);
+            return -1;
+        }
+        snprintf(t->fork_guid, sizeof t->fork_guid, "%s", arg);
+        return 1;
+    default:
+        return 0;
+    }
+    if (++*n_kinds > 1) {
+        yerr_set(e, YERR_USAGE, "give one target: --at, --lsn, --mark or --before-mark");
+        return -1;
+    }
+    return 1;
+}
+
+void cli_json_print(json_t *doc)
+{
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+json_t *cli_json_time(int64_t us)
+{
+    char buf[YTIME_BUF];
+    ytime_format(us, buf);
+    return json_string(buf);
+}
+
+void cli_human_bytes(int64_t n, char *buf, size_t size)
+{
+    static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    int u = -1;
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, size, "%" PRId64 " B", n);
+    else
+        snprintf(buf, size, "%.1f %s", v, unit[u]);
+}

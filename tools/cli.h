@@ -1,0 +1,65 @@
+/*
+ * cli.h: what every `yedek` subcommand shares: the global options, the
+ * catalog they name, the target options of plan and restore, and the one
+ * way errors are reported (`yedek: what failed: why`, a hint line, the exit
+ * codes of CONTRACT.md, and with --json a JSON error document on stdout).
+ */
+#ifndef YEDEK_CLI_H
+#define YEDEK_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+
+#include "catalog.h"
+#include "error.h"
+#include "target.h"
+
+typedef struct cli {
+    const char *repo;         /* -r/--repo, $YEDEK_REPO, ./yedek-repo */
+    const char *catalog_path; /* --catalog, else REPO/catalog.db */
+    int json;                 /* --json */
+    int verbosity;            /* -1 quiet, 0 normal, 1 verbose */
+} cli;
+
+typedef int (*cli_cmd_fn)(cli *c, int argc, char **argv, yerr *e);
+
+typedef struct cli_command {
+    const char *name;
+    cli_cmd_fn run; /* NULL: not implemented yet */
+    const char *summary;
+    const char *usage;
+} cli_command;
+
+/* The table of subcommands (tools/commands.c), ended by a NULL name. */
+extern const cli_command CLI_COMMANDS[];
+
+/* Open the catalog the global options name (creating it when asked). */
+int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr *e);
+
+/* Set a usage error naming the subcommand; returns YERR_USAGE. */
+int cli_usage(yerr *e, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Target options shared by plan and restore. */
+#define CLI_TARGET_OPTIONS                                                    \
+    {"at", required_argument, NULL, 'T'},                                     \
+    {"lsn", required_argument, NULL, 'L'},                                    \
+    {"mark", required_argument, NULL, 'M'},                                   \
+    {"before-mark", required_argument, NULL, 'B'},                            \
+    {"fork", required_argument, NULL, 'F'}
+
+/* Apply one target option (a getopt code above) to *t; 1 if it was one,
+ * 0 if not a target option, -1 on error (e is set). */
+int cli_target_option(int opt, const char *arg, cat_target *t, int *n_kinds,
+                      yerr *e);
+
+/* Print to stdout and free a JSON document. */
+void cli_json_print(json_t *doc);
+
+/* An ISO 8601 UTC time as a JSON string. */
+json_t *cli_json_time(int64_t us);
+
+/* Bytes for people: "512 B", "1.5 KiB", "3.2 GiB". */
+void cli_human_bytes(int64_t n, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * commands.c: the one table of `yedek` subcommands.  Commands that later
+ * work fills in have no function yet and answer "not implemented yet".
+ */
+#include "cli.h"
+#include "commands.h"
+
+const cli_command CLI_COMMANDS[] = {
+    {"init", NULL, "start capture for a database",
+     "yedek init DB [--name NAME] [--recovery full|simple]"},
+    {"sql", NULL, "run SQL against a database with capture active",
+     "yedek sql DB [SQL]"},
+    {"extension", NULL, "print the path of the loadable SQLite extension",
+     "yedek extension"},
+    {"status", NULL, "show capture state: LSN, DCM, engine log, chain",
+     "yedek status DB"},
+    {"backup", NULL, "take a full, differential or log backup",
+     "yedek backup full|diff|log DB [--copy-only] [--scan] [--tail]\n"
+     "       [--compress none|zstd[:LEVEL]] [--key-file FILE] [--description TEXT]"},
+    {"mark", NULL, "set a named mark at the current LSN", "yedek mark DB NAME"},
+    {"plan", cmd_plan, "print the restore sequence for a target, or why none exists",
+     "yedek plan DB [--at TIME | --lsn LSN | --mark NAME | --before-mark NAME]"
+     " [--fork GUID]\n"
+     "  DB is the database's catalog name, its GUID or its file's path.\n"
+     "  TIME is ISO 8601: 2026-11-21T12:30:00Z, 2026-11-21T12:30:00.250+03:00,\n"
+     "  or without a zone for local time.  No target: the latest restorable point.\n"
+     "  Exit 3 when the target cannot be reached."},
+    {"restore", NULL, "restore a database to a target into a new file",
+     "yedek restore DB TARGET --to PATH [--key-file FILE] [--replace]"},
+    {"verify", NULL, "check media: checksums, decryption, chain",
+     "yedek verify [UUID...] [--restore-test]"},
+    {"catalog", cmd_catalog, "inspect the catalog: list, show, check",
+     "yedek catalog list [DB]       backups, newest first\n"
+     "yedek catalog show UUID       one backup, every field\n"
+     "yedek catalog check [DB]      chain breaks and restorable windows\n"
+     "                              (exit 3 when a break is found)\n"
+     "yedek catalog rebuild         rebuild the catalog from media headers"},
+    {"job", NULL, "scheduled backup jobs", "yedek job add|list|remove|enable|disable|run|history ..."},
+    {"agent", NULL, "run scheduled jobs", "yedek agent"},
+    {"health", NULL, "backup health for monitoring", "yedek health [--json]"},
+    {NULL, NULL, NULL, NULL}};
