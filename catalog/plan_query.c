@@ -246,7 +246,7 @@ int pquery_bases(pquery *q, enum cat_backup_type type, int64_t limit_lsn,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return cat_sql_error(q->cat, "find base backups", e);
-    if (q->lin->n > 1)
+    if (q->lin->n > 1 && out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, prow_newest_first);
     return 0;
 fail:
