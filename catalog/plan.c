@@ -458,20 +458,17 @@ static const prow *top_diff(const prow_vec *fulls, const prow_vec *diffs)
     return NULL;
 }
 
-/* Logs a base still needs (0 when the base is itself the target). */
+/* The greedy chain from a base; a base that is itself the target needs no
+ * log at all. */
 static int chain_from(pquery *q, const pgoal *g, const prow *base, pchain *c,
                       yerr *e)
 {
     int direct = g->kind == CAT_TARGET_TIME ? base->last_time == g->time
                  : g->kind == CAT_TARGET_MARK ? 0
                                               : base->last_lsn == g->lsn;
-    if (plan_greedy(q, g, base->last_lsn, c, e))
+    if (plan_greedy(q, direct ? NULL : g, base->last_lsn, c, e))
         return e->code;
-    if (direct) {
-        c->reached = 1;
-        c->n_logs = 0;
-        c->n_states = 1;
-    }
+    c->reached |= direct;
     return 0;
 }
 

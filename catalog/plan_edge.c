@@ -95,7 +95,8 @@ int plan_greedy(pquery *q, const pgoal *g, int64_t x, pchain *c, yerr *e)
     memset(c, 0, sizeof *c);
     if (chain_push(c, x, e))
         return e->code;
-    for (;;) {
+    c->end = x;
+    while (g) {
         const prow *best = NULL;
         int64_t best_end = x;
         if (pquery_stab(q, x, &logs, e))
@@ -123,10 +124,10 @@ int plan_greedy(pquery *q, const pgoal *g, int64_t x, pchain *c, yerr *e)
         c->last = *best;
         c->n_logs++;
         x = best_end;
+        c->end = x;
         if (chain_push(c, x, e))
             goto fail;
     }
-    c->end = x;
     prow_vec_free(&logs);
     return 0;
 fail:

@@ -96,6 +96,7 @@ typedef struct pchain {
     size_t n_logs;    /* logs used, the goal log included */
 } pchain;
 
+/* g == NULL: the chain of the start state alone, no log. */
 int plan_greedy(pquery *q, const pgoal *g, int64_t x, pchain *out, yerr *e);
 void pchain_free(pchain *c);
 

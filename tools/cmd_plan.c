@@ -42,7 +42,7 @@ static json_t *plan_json(const cat_plan *p)
     for (size_t i = 0; i < p->n_steps; i++) {
         const cat_plan_step *s = &p->steps[i];
         json_array_append_new(
-            steps, json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:b, s:I, s:s}",
+            steps, json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:i, s:I, s:s}",
                              "backup_set_uuid", s->backup_set_uuid,
                              "type", cat_backup_type_name(s->type),
                              "media_path", s->media_path,
