@@ -90,6 +90,8 @@ static int check_windows(pquery *q, cat_check *c, size_t *first_window, yerr *e)
             if (!b)
                 goto out;
             snprintf(b->backup_set_uuid, sizeof b->backup_set_uuid, "%s", d->uuid);
+            b->from_lsn = d->first_lsn;
+            b->to_lsn = d->last_lsn;
             snprintf(b->message, sizeof b->message,
                      "differential backup %s cannot be restored: its base full %s is"
                      " missing, damaged or not a valid base", d->uuid, d->base_uuid);

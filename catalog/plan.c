@@ -500,8 +500,8 @@ static int resolve_target(catalog *cat, cat_plan *p, const cat_lineage *lin,
     return 0;
 }
 
-int cat_plan_find(catalog *cat, const char *database, const cat_target *target,
-                  cat_plan *p, yerr *e)
+static int plan_find(catalog *cat, const char *database, const cat_target *target,
+                     cat_plan *p, yerr *e)
 {
     cat_database db;
     cat_lineage lin;
@@ -571,12 +571,18 @@ int cat_plan_find(catalog *cat, const char *database, const cat_target *target,
         g.kind = CAT_TARGET_LATEST;
     search(&q, &g, &fulls, &diffs, &cf, &cd, best, p, e);
 out:
-    if (e->code)
-        yerr_ctx(e, "plan %s", p->database_name);
     pchain_free(&cf);
     pchain_free(&cd);
     prow_vec_free(&fulls);
     prow_vec_free(&diffs);
     pquery_close(&q);
+    return e->code;
+}
+
+int cat_plan_find(catalog *cat, const char *database, const cat_target *target,
+                  cat_plan *p, yerr *e)
+{
+    if (plan_find(cat, database, target, p, e))
+        yerr_ctx(e, "plan %s", p->database_name[0] ? p->database_name : database);
     return e->code;
 }

@@ -64,21 +64,21 @@ static void target_text(const pgoal *g, const cat_plan *p, char *buf, size_t siz
     }
 }
 
-static int explain_no_base(pquery *q, const pgoal *g, const prow_vec *fulls,
-                           const prow_vec *diffs, cat_plan *p, yerr *e)
+/* A usable diff past `after` stranded by its base is the precise answer:
+ * restoring that full's media fixes the restore.  Returns 1 if reported. */
+static int explain_diff_base(const pgoal *g, const prow_vec *fulls,
+                             const prow_vec *diffs, int64_t after, cat_plan *p,
+                             yerr *e)
 {
     cat_plan_failure *f = &p->failure;
-    char msg[YERR_MSG_MAX], what[160], t[YTIME_BUF];
-    prow_vec all = {0};
-    const prow *first = NULL;
+    char msg[YERR_MSG_MAX], what[160];
 
     target_text(g, p, what, sizeof what);
-    /* A usable diff stranded by its base is the more precise answer. */
     for (size_t i = 0; i < diffs->n; i++) {
         const prow *d = &diffs->v[i];
-        if (!d->usable || plan_diff_base(fulls, d))
-            continue;
         const prow *base = NULL;
+        if (!d->usable || d->last_lsn <= after || plan_diff_base(fulls, d))
+            continue;
         f->code = CAT_PLAN_DIFF_BASE_MISSING;
         memcpy(f->backup_set_uuid, d->uuid, CAT_GUID_BUF);
         memcpy(f->base_uuid, d->base_uuid, CAT_GUID_BUF);
@@ -96,8 +96,22 @@ static int explain_no_base(pquery *q, const pgoal *g, const prow_vec *fulls,
                                    : "does not match the diff's base LSN");
         yerr_set(e, YERR_UNREACHABLE, "cannot reach %s: %s", what, msg);
         yerr_hint(e, "restore the base full's media, or take a new full backup");
-        return e->code;
+        return 1;
     }
+    return 0;
+}
+
+static int explain_no_base(pquery *q, const pgoal *g, const prow_vec *fulls,
+                           const prow_vec *diffs, cat_plan *p, yerr *e)
+{
+    cat_plan_failure *f = &p->failure;
+    char msg[YERR_MSG_MAX], what[160], t[YTIME_BUF];
+    prow_vec all = {0};
+    const prow *first = NULL;
+
+    if (explain_diff_base(g, fulls, diffs, INT64_MIN, p, e))
+        return e->code;
+    target_text(g, p, what, sizeof what);
     f->code = CAT_PLAN_TARGET_TOO_EARLY;
     if (pquery_bases(q, CAT_FULL, INT64_MAX, INT64_MAX, &all, e))
         return e->code;
@@ -147,6 +161,8 @@ int plan_explain(pquery *q, const pgoal *g, const prow_vec *fulls,
     f->reach_lsn = c.end;
     f->reach_time = before.last_time;
     pchain_free(&c);
+    if (explain_diff_base(g, fulls, diffs, f->reach_lsn, p, e))
+        return e->code;
     memcpy(f->before_uuid, before.uuid, CAT_GUID_BUF);
     f->before_time = before.last_time;
     if (pquery_next_log(q, f->reach_lsn, &next, &found, e)
@@ -155,6 +171,17 @@ int plan_explain(pquery *q, const pgoal *g, const prow_vec *fulls,
     for (size_t i = 0; i < stab.n; i++)
         if (!stab.v[i].usable)
             note_unusable(f, &stab.v[i]);
+    /* Fulls and diffs past the point reached would have served too. */
+    for (size_t i = 0; i < fulls->n; i++)
+        if (!fulls->v[i].usable && fulls->v[i].last_lsn > f->reach_lsn
+            && prow_vec_push(&stab, &fulls->v[i], e) == 0)
+            note_unusable(f, &fulls->v[i]);
+    for (size_t i = 0; i < diffs->n; i++)
+        if (!diffs->v[i].usable && diffs->v[i].last_lsn > f->reach_lsn
+            && prow_vec_push(&stab, &diffs->v[i], e) == 0)
+            note_unusable(f, &diffs->v[i]);
+    if (e->code)
+        goto out;
     ytime_format_short(before.last_time, t1);
     if (found) {
         f->code = CAT_PLAN_LOG_GAP;

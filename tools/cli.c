@@ -19,8 +19,8 @@ int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr 
         snprintf(path, sizeof path, "%s", c->catalog_path);
     else
         snprintf(path, sizeof path, "%s/catalog.db", c->repo);
-    if (mode == CAT_OPEN_CREATE && mkdir(c->repo, 0700) != 0 && errno != EEXIST)
-        return yerr_set(e, YERR_FAIL, "create repository %s: %s", c->repo, strerror(errno));
+    if (mode == CAT_OPEN_CREATE && cli_mkdirs(c->repo, e))
+        return yerr_ctx(e, "create repository");
     if (cat_open(path, c->repo, mode, out, e)) {
         if (mode == CAT_OPEN_EXISTING)
             yerr_hint(e, "check --repo (or $YEDEK_REPO); a repository gets its catalog"
@@ -42,10 +42,52 @@ int cli_usage(yerr *e, const char *cmd, const char *fmt, ...)
     return YERR_USAGE;
 }
 
+int cli_option_error(yerr *e, const char *cmd, int opt, char **argv)
+{
+    const char *word = argv[optind - 1];
+    char what[128];
+
+    if (opt == ':')
+        snprintf(what, sizeof what, "option '%s' needs a value", word);
+    else if (optopt)
+        snprintf(what, sizeof what, "unknown option '-%c'", optopt);
+    else
+        snprintf(what, sizeof what, "unknown option '%s'", word);
+    if (cmd)
+        return cli_usage(e, cmd, "%s", what);
+    yerr_set(e, YERR_USAGE, "%s", what);
+    yerr_hint(e, "'yedek --help' lists the options");
+    return YERR_USAGE;
+}
+
+int cli_mkdirs(const char *path, yerr *e)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n >= sizeof buf)
+        return yerr_set(e, YERR_FAIL, "%s: path too long", path);
+    memcpy(buf, path, n + 1);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+                return yerr_set(e, YERR_FAIL, "%s: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
 static int parse_int64(const char *s, int64_t *out)
 {
     char *end;
     long long v;
+    if (*s < '0' || *s > '9')
+        return -1; /* strtoll would take spaces, signs */
     errno = 0;
     v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v < 0)

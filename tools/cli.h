@@ -40,6 +40,14 @@ int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr 
 int cli_usage(yerr *e, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Turn getopt's '?' or ':' (opterr = 0, optstring starting with ':') into a
+ * usage error naming the option (cmd NULL: a global option); returns
+ * YERR_USAGE. */
+int cli_option_error(yerr *e, const char *cmd, int opt, char **argv);
+
+/* Create a folder and its missing parents (mode 0700). */
+int cli_mkdirs(const char *path, yerr *e);
+
 /* Target options shared by plan and restore. */
 #define CLI_TARGET_OPTIONS                                                    \
     {"at", required_argument, NULL, 'T'},                                     \

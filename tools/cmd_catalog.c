@@ -91,7 +91,7 @@ static int catalog_list(cli *c, catalog *cat, int argc, char **argv, yerr *e)
         return cli_usage(e, "catalog", "list takes at most one database");
     if (argc == 2 && cat_database_resolve(cat, argv[1], &db, &found, e)) {
         json_decref(l.rows);
-        return e->code;
+        return yerr_ctx(e, "catalog list");
     }
     if (cat_backupset_list(cat, argc == 2 ? db.guid : NULL, list_row, &l, e)) {
         json_decref(l.rows);
@@ -116,7 +116,7 @@ static int catalog_show(cli *c, catalog *cat, int argc, char **argv, yerr *e)
     if (argc != 2)
         return cli_usage(e, "catalog", "show takes one backup_set_uuid");
     if (cat_backupset_get(cat, argv[1], &r, e))
-        return e->code;
+        return yerr_ctx(e, "catalog show");
     o = backupset_json(&r);
     if (c->json) {
         cli_json_print(o);

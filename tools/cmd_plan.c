@@ -146,7 +146,8 @@ static void plan_print(const cat_plan *p)
            p->database_guid, p->fork_guid);
     printf("Target: %s%s%s\n\n", cat_target_kind_name(p->target.kind), value[0] ? " " : "",
            value);
-    printf("  %4s  %-4s  %-21s  %-49s  %10s  %s\n", "#", "type", "LSN", "time", "size", "media");
+    printf("  %4s  %-4s  %-21s  %-49s  %10s  %-36s  %s\n", "#", "type", "LSN", "time", "size",
+           "backup_set_uuid", "media");
     for (size_t i = 0; i < p->n_steps; i++) {
         const cat_plan_step *s = &p->steps[i];
         char lsn[48], times[64], t1[YTIME_BUF], t2[YTIME_BUF], stop[CAT_NAME_BUF + 32];
@@ -159,8 +160,9 @@ static void plan_print(const cat_plan *p)
             snprintf(times, sizeof times, "%s", t2);
         cli_human_bytes(s->backup_size, bytes, sizeof bytes);
         stop_text(p, s, stop, sizeof stop);
-        printf("  %4zu  %-4s  %-21s  %-49s  %10s  %s%s%s%s\n", i + 1,
-               cat_backup_type_name(s->type), lsn, times, bytes, s->media_path,
+        printf("  %4zu  %-4s  %-21s  %-49s  %10s  %-36s  %s%s%s%s\n", i + 1,
+               cat_backup_type_name(s->type), lsn, times, bytes, s->backup_set_uuid,
+               s->media_path,
                s->is_copy_only ? " (copy-only)" : "", stop[0] ? "  <- " : "", stop);
     }
     cli_human_bytes(p->bytes_to_read, bytes, sizeof bytes);
@@ -181,12 +183,13 @@ int cmd_plan(cli *c, int argc, char **argv, yerr *e)
 
     memset(&target, 0, sizeof target);
     target.kind = CAT_TARGET_LATEST;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         int r = cli_target_option(opt, optarg, &target, &kinds, e);
         if (r < 0)
             return yerr_ctx(e, "plan");
         if (r == 0)
-            return cli_usage(e, "plan", "unknown option");
+            return cli_option_error(e, "plan", opt, argv);
     }
     if (optind != argc - 1)
         return cli_usage(e, "plan", "give one database");

@@ -101,7 +101,8 @@ int main(int argc, char **argv)
     yerr_clear(&e);
     if (!c.repo || !c.repo[0])
         c.repo = "./yedek-repo";
-    while ((opt = getopt_long(argc, argv, "+r:qvh", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:r:qvh", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': c.repo = optarg; break;
         case 'C': c.catalog_path = optarg; break;
@@ -110,12 +111,17 @@ int main(int argc, char **argv)
         case 'v': c.verbosity = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("yedek %s\n", YEDEK_VERSION); return 0;
-        default: usage(stderr); return YERR_USAGE;
+        default:
+            cli_option_error(&e, NULL, opt, argv);
+            report(&c, &e);
+            return e.code;
         }
     }
     if (optind >= argc) {
-        usage(stderr);
-        return YERR_USAGE;
+        yerr_set(&e, YERR_USAGE, "no command given");
+        yerr_hint(&e, "'yedek --help' lists the commands");
+        report(&c, &e);
+        return e.code;
     }
     argc -= optind;
     argv += optind;

@@ -175,7 +175,7 @@ static int add_mark(catalog *cat, char **tok, int n, yerr *e)
     snprintf(guid, sizeof guid, "guid-%s", db ? db : "app");
     iso(t ? atoll(t) : atoll(tok[2]), when);
     return exec_sql(cat, "INSERT INTO backupmark (database_guid, name, lsn, mark_time,"
-                         " backup_set_uuid, recovery_fork_guid) VALUES (?1, ?2, NULL, ?4, ?5, ?6)",
+                         " backup_set_uuid, recovery_fork_guid) VALUES (?1, ?2, ?4, ?5, NULL, ?6)",
                     guid, tok[1], NULL, atoll(tok[2]), when, fork ? fork : "f0", e);
 }
 
