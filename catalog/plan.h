@@ -102,8 +102,9 @@ typedef struct cat_plan {
     int64_t mark_lsn, mark_time;
     size_t n_steps;
     cat_plan_step *steps; /* owned */
-    /* The LSN the restore ends at; known = 0 when it depends on commit
-     * times inside the last log (a time or mark stop). */
+    /* The LSN the restore ends at; known = 0 when it depends on what the
+     * last log holds (a stop at a time, or through a marked transaction;
+     * a before-mark stop ends exactly at the mark's LSN). */
     int restores_to_lsn_known;
     int64_t restores_to_lsn;
     int64_t bytes_to_read;
