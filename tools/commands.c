@@ -6,18 +6,18 @@
 #include "commands.h"
 
 const cli_command CLI_COMMANDS[] = {
-    {"init", NULL, "start capture for a database",
+    {"init", cmd_init, "start capture for a database",
      "yedek init DB [--name NAME] [--recovery full|simple]"},
-    {"sql", NULL, "run SQL against a database with capture active",
+    {"sql", cmd_sql, "run SQL against a database with capture active",
      "yedek sql DB [SQL]"},
-    {"extension", NULL, "print the path of the loadable SQLite extension",
+    {"extension", cmd_extension, "print the path of the loadable SQLite extension",
      "yedek extension"},
-    {"status", NULL, "show capture state: LSN, DCM, engine log, chain",
+    {"status", cmd_status, "show capture state: LSN, DCM, engine log, chain",
      "yedek status DB"},
     {"backup", NULL, "take a full, differential or log backup",
      "yedek backup full|diff|log DB [--copy-only] [--scan] [--tail]\n"
      "       [--compress none|zstd[:LEVEL]] [--key-file FILE] [--description TEXT]"},
-    {"mark", NULL, "set a named mark at the current LSN", "yedek mark DB NAME"},
+    {"mark", cmd_mark, "set a named mark at the current LSN", "yedek mark DB NAME"},
     {"plan", cmd_plan, "print the restore sequence for a target, or why none exists",
      "yedek plan DB [--at TIME | --lsn LSN | --mark NAME | --before-mark NAME]"
      " [--fork GUID]\n"

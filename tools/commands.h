@@ -9,5 +9,10 @@
 
 int cmd_plan(cli *c, int argc, char **argv, yerr *e);
 int cmd_catalog(cli *c, int argc, char **argv, yerr *e);
+int cmd_init(cli *c, int argc, char **argv, yerr *e);
+int cmd_sql(cli *c, int argc, char **argv, yerr *e);
+int cmd_status(cli *c, int argc, char **argv, yerr *e);
+int cmd_mark(cli *c, int argc, char **argv, yerr *e);
+int cmd_extension(cli *c, int argc, char **argv, yerr *e);
 
 #endif

@@ -1,0 +1,439 @@
+/*
+ * capture.c: opening capture for a database, its state files, locking,
+ * chain breaks, marks and status.  The capture step is capture_advance.c;
+ * starting capture is capture_init.c.
+ */
+#include "capture_int.h"
+
+#include "wal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+uint32_t cap_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int64_t cap_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int cap_stat_stamp(const char *path, uint64_t *size, int64_t *mtime_ns, uint64_t *dev,
+                   uint64_t *ino)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (size)
+        *size = (uint64_t)st.st_size;
+    if (mtime_ns)
+        *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    if (dev)
+        *dev = (uint64_t)st.st_dev;
+    if (ino)
+        *ino = (uint64_t)st.st_ino;
+    return 0;
+}
+
+int cap_dir_of(const char *db_path, char *out, size_t size, yerr *e)
+{
+    int n = snprintf(out, size, "%s%s", db_path, CAP_DIR_SUFFIX);
+    if (n < 0 || (size_t)n >= size)
+        return yerr_set(e, YERR_FAIL, "path too long: %s", db_path);
+    return 0;
+}
+
+int cap_path(const capture *c, const char *name, char *out, size_t size, yerr *e)
+{
+    int n = snprintf(out, size, "%s/%s", c->dir, name);
+    if (n < 0 || (size_t)n >= size)
+        return yerr_set(e, YERR_FAIL, "path too long: %s/%s", c->dir, name);
+    return 0;
+}
+
+/* ---- state ----------------------------------------------------------------- */
+
+static int read_file(const char *path, char *buf, size_t size, size_t *len, yerr *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0)
+        return yerr_set(e, YERR_FAIL, "read %s: %s", path, strerror(errno));
+    n = read(fd, buf, size);
+    close(fd);
+    if (n < 0)
+        return yerr_set(e, YERR_FAIL, "read %s: %s", path, strerror(errno));
+    *len = (size_t)n;
+    return 0;
+}
+
+/* Write a small file atomically: temporary name, fsync, rename, fsync of
+ * the folder. */
+static int write_atomic(const char *dir, const char *name, const void *buf, size_t len, yerr *e)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    int fd, dfd;
+
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return yerr_set(e, YERR_FAIL, "write %s: %s", tmp, strerror(errno));
+    if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
+        yerr_set(e, YERR_FAIL, "write %s: %s", tmp, strerror(errno ? errno : EIO));
+        close(fd);
+        unlink(tmp);
+        return e->code;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        yerr_set(e, YERR_FAIL, "rename %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        return e->code;
+    }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
+{
+    char buf[8192], path[PATH_MAX];
+    size_t len = 0;
+    if (cap_path(c, "state", path, sizeof path, e) || read_file(path, buf, sizeof buf, &len, e)
+        || fmt_cstate_decode(buf, len, s, e))
+        return yerr_ctx(e, "capture state of %s", c->db_path);
+    return 0;
+}
+
+int cap_state_save_dir(const char *dir, const fmt_cstate *s, yerr *e)
+{
+    char buf[8192];
+    int n = fmt_cstate_encode(s, buf, sizeof buf);
+    if (n < 0)
+        return yerr_set(e, YERR_FAIL, "encode capture state: too large");
+    return write_atomic(dir, "state", buf, (size_t)n, e);
+}
+
+int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
+{
+    return cap_state_save_dir(c->dir, s, e);
+}
+
+/* ---- DCM file ---------------------------------------------------------------- */
+
+int cap_dcm_load(const capture *c, fmt_dcm *d, yerr *e)
+{
+    char path[PATH_MAX];
+    uint8_t *buf = NULL;
+    struct stat st;
+    int fd, rc = -1;
+    yerr ignored;
+
+    memset(d, 0, sizeof *d);
+    if (cap_path(c, "dcm", path, sizeof path, e))
+        return e->code;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size < (1 << 27)) {
+        buf = malloc((size_t)st.st_size + 1);
+        if (buf && read(fd, buf, (size_t)st.st_size) == st.st_size)
+            rc = fmt_dcm_decode(buf, (size_t)st.st_size, d, &ignored);
+    }
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    if (rc != 0) {
+        /* Missing or damaged: start an empty map that nobody may trust. */
+        if (fmt_dcm_init(d, 0, 0, 0, e))
+            return e->code;
+        d->trusted = 0;
+    }
+    return 0;
+}
+
+int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, yerr *e)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc;
+    if (fmt_dcm_encode(d, &buf, &len, e))
+        return e->code;
+    rc = write_atomic(dir, "dcm", buf, len, e);
+    free(buf);
+    return rc;
+}
+
+int cap_dcm_save(const capture *c, const fmt_dcm *d, yerr *e)
+{
+    return cap_dcm_save_dir(c->dir, d, e);
+}
+
+void cap_break_state(fmt_cstate *s, fmt_dcm *d, const char *reason, int lost)
+{
+    if (d)
+        d->trusted = 0;
+    if (lost)
+        s->cksum_known = 0;
+    if (s->broken)
+        return;
+    s->broken = 1;
+    snprintf(s->break_reason, sizeof s->break_reason, "%s", reason);
+    s->break_lsn = s->next_lsn;
+    s->break_time = cap_now();
+}
+
+/* ---- open, lock ---------------------------------------------------------------- */
+
+int cap_lock(capture *c, yerr *e)
+{
+    pthread_mutex_lock(&c->mu);
+    while (flock(c->lock_fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            pthread_mutex_unlock(&c->mu);
+            return yerr_set(e, YERR_FAIL, "lock capture of %s: %s", c->db_path, strerror(errno));
+        }
+    }
+    return 0;
+}
+
+void cap_unlock(capture *c)
+{
+    flock(c->lock_fd, LOCK_UN);
+    pthread_mutex_unlock(&c->mu);
+}
+
+int cap_open(const char *db_path, capture **out, yerr *e)
+{
+    capture *c = calloc(1, sizeof *c);
+    char path[PATH_MAX];
+    fmt_cstate s;
+    struct stat st;
+
+    *out = NULL;
+    if (!c)
+        return yerr_oom(e);
+    c->lock_fd = -1;
+    pthread_mutex_init(&c->mu, NULL);
+    if (!realpath(db_path, c->db_path)) {
+        yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
+        goto fail;
+    }
+    snprintf(c->wal_path, sizeof c->wal_path, "%s-wal", c->db_path);
+    if (cap_dir_of(c->db_path, c->dir, sizeof c->dir, e))
+        goto fail;
+    if (stat(c->dir, &st) != 0) {
+        yerr_set(e, YERR_FAIL, "%s is not under capture (no %s)", db_path, c->dir);
+        yerr_hint(e, "start capture with: yedek init %s", db_path);
+        goto fail;
+    }
+    if (cap_path(c, "lock", path, sizeof path, e))
+        goto fail;
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (c->lock_fd < 0) {
+        yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (cap_state_load(c, &s, e))
+        goto fail;
+    c->page_size = s.page_size;
+    c->full = s.recovery == FMT_RECOVERY_FULL;
+    if (cap_path(c, "commits", path, sizeof path, e) || cap_commits_open(path, &c->commits, e))
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    cap_close(c);
+    return e->code;
+}
+
+void cap_close(capture *c)
+{
+    if (!c)
+        return;
+    cap_commits_close(c->commits);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+const char *cap_db_path(const capture *c)
+{
+    return c->db_path;
+}
+
+const char *cap_state_dir(const capture *c)
+{
+    return c->dir;
+}
+
+/* ---- steps any command can ask for -------------------------------------------- */
+
+int cap_advance(capture *c, yerr *e)
+{
+    int rc;
+    if (cap_lock(c, e))
+        return e->code;
+    rc = cap_advance_locked(c, 0, NULL, e);
+    cap_unlock(c);
+    return rc;
+}
+
+int cap_break(capture *c, const char *reason, yerr *e)
+{
+    fmt_cstate s;
+    fmt_dcm d;
+    int rc;
+
+    if (cap_lock(c, e))
+        return e->code;
+    rc = cap_state_load(c, &s, e) || cap_dcm_load(c, &d, e);
+    if (!rc) {
+        cap_break_state(&s, &d, reason, 1);
+        rc = cap_dcm_save(c, &d, e) || cap_state_save(c, &s, e);
+        fmt_dcm_free(&d);
+    }
+    cap_unlock(c);
+    return rc ? e->code : 0;
+}
+
+int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
+{
+    char path[PATH_MAX];
+    fmt_cstate s;
+    fmt_elog_file_hdr fh;
+    fmt_elog_writer *w = NULL;
+    fmt_elog_rec rec;
+    uint8_t hdr[FMT_ELOG_FILE_HDR];
+    int fd = -1;
+
+    if (strlen(name) == 0 || strlen(name) > FMT_ELOG_NAME_MAX)
+        return yerr_set(e, YERR_USAGE, "a mark name has 1 to %d bytes", FMT_ELOG_NAME_MAX);
+    if (cap_lock(c, e))
+        return e->code;
+    if (cap_advance_locked(c, 0, NULL, e) || cap_state_load(c, &s, e)
+        || cap_path(c, "log", path, sizeof path, e))
+        goto out;
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+        yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno ? errno : EIO));
+        goto out;
+    }
+    if (fmt_elog_decode_file_hdr(hdr, &fh, e) || fmt_elog_writer_open(fd, s.log_end, &fh, &w, e))
+        goto out;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = FMT_ELOG_MARK;
+    rec.lsn_start = s.next_lsn;
+    rec.lsn_end = s.next_lsn + 1;
+    rec.commit_time = cap_now() > s.last_commit_time ? cap_now() : s.last_commit_time;
+    rec.db_pages = s.db_pages;
+    rec.cksum_before = rec.cksum_after = s.db_cksum;
+    if (fmt_elog_write_begin(w, &rec, name, e) || fmt_elog_write_end(w, e))
+        goto out;
+    if (fsync(fd) != 0) {
+        yerr_set(e, YERR_FAIL, "sync %s: %s", path, strerror(errno));
+        goto out;
+    }
+    *lsn = s.next_lsn;
+    s.log_end = fmt_elog_writer_offset(w);
+    s.next_lsn++;
+    s.hashes_lsn = s.hashes_lsn == s.next_lsn - 1 ? s.next_lsn : s.hashes_lsn;
+    s.last_commit_time = rec.commit_time;
+    cap_state_save(c, &s, e);
+out:
+    fmt_elog_writer_free(w);
+    if (fd >= 0)
+        close(fd);
+    cap_unlock(c);
+    if (e->code)
+        yerr_ctx(e, "mark %s", name);
+    return e->code;
+}
+
+int cap_status_read(capture *c, cap_status *out, yerr *e)
+{
+    fmt_dcm d;
+    struct stat st;
+    char path[PATH_MAX];
+
+    memset(out, 0, sizeof *out);
+    if (cap_lock(c, e))
+        return e->code;
+    if (cap_advance_locked(c, 0, NULL, e) || cap_state_load(c, &out->state, e)
+        || cap_dcm_load(c, &d, e)) {
+        cap_unlock(c);
+        return e->code;
+    }
+    cap_unlock(c);
+    out->dcm_marked = fmt_dcm_count(&d);
+    out->dcm_extents = d.n_extents;
+    out->dcm_trusted = d.trusted;
+    fmt_dcm_free(&d);
+    if (cap_path(c, "log", path, sizeof path, e) == 0 && stat(path, &st) == 0)
+        out->log_bytes = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* ---- the VFS shim's hooks -------------------------------------------------------- */
+
+int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
+{
+    const uint8_t *p = buf;
+    uint64_t frame_size = (uint64_t)c->page_size + FMT_WAL_FRAME_HDR;
+
+    if (off == 0 && amt >= FMT_WAL_HDR) {
+        /* A new header: SQLite is about to restart the WAL over frames that
+         * are all in the database file by now.  Capture them first, and
+         * remember the salts the new generation will carry. */
+        uint32_t succ[2] = {cap_be32(p + 16), cap_be32(p + 20)};
+        int rc;
+        if (cap_lock(c, e))
+            return e->code;
+        rc = cap_advance_locked(c, 1, succ, e);
+        cap_unlock(c);
+        return rc;
+    }
+    if (off >= FMT_WAL_HDR && amt >= FMT_WAL_FRAME_HDR
+        && (uint64_t)(off - FMT_WAL_HDR) % frame_size == 0 && cap_be32(p + 4) != 0) {
+        /* A commit frame, noted before it is written: a valid commit frame
+         * without a note can only come from a process without capture. */
+        uint32_t frame = (uint32_t)((uint64_t)(off - FMT_WAL_HDR) / frame_size) + 1;
+        cap_commits_note(c->commits, cap_be32(p + 8), cap_be32(p + 12), frame, cap_now());
+        if (cap_commits_head(c->commits) - c->used_hint > CAP_COMMITS_SLOTS / 2)
+            return cap_advance(c, e); /* the app never checkpoints: keep up */
+    }
+    return 0;
+}
+
+int cap_on_wal_gone(capture *c, yerr *e)
+{
+    int rc;
+    if (cap_lock(c, e))
+        return e->code;
+    rc = cap_advance_locked(c, 1, NULL, e);
+    cap_unlock(c);
+    return rc;
+}
+
+int cap_on_db_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
+{
+    const uint8_t *p = buf;
+    /* Bytes 18 and 19 are 2 in WAL mode and 1 with a rollback journal. */
+    if (off == 0 && amt >= 20 && (p[18] == 1 || p[19] == 1))
+        return cap_break(c, "the database was switched to rollback-journal mode", e);
+    return 0;
+}

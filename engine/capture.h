@@ -1,0 +1,91 @@
+/*
+ * capture.h: one database under capture.
+ *
+ * Capture keeps, beside the database in DB-yedek/, the database's identity
+ * and chain state (state), its engine log (log), its differential change
+ * map (dcm), the hash of every page (pagehash), the commit-time journal
+ * (commits) and a lock file serialising capture steps across processes.
+ *
+ * Work at commit time is tiny: the VFS shim notes the commit frame's
+ * position and time (cap_on_wal_write).  Page images are copied in
+ * batches by cap_advance, which re-reads the WAL from where capture stands,
+ * validates frames the way SQLite's recovery does, and appends one engine
+ * log record per committed transaction.  It runs before anything can take
+ * frames away from the WAL (a reset, a truncation, a deletion), before a
+ * checkpoint, when the commit journal fills, when the last connection of
+ * a process closes, and whenever a command needs capture to be current.
+ *
+ * Anything capture cannot prove it saw (a commit without a note, a WAL
+ * generation that does not follow on, a replaced file, a switch to a
+ * rollback journal, a damaged state) breaks the chain: the reason is
+ * recorded, the DCM stops being trusted, and log backups will refuse until
+ * a full backup starts a new chain.
+ *
+ * Ownership: cap_open allocates a capture, cap_close frees it.
+ */
+#ifndef YEDEK_ENG_CAPTURE_H
+#define YEDEK_ENG_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstate.h"
+#include "error.h"
+
+#define CAP_DIR_SUFFIX "-yedek"
+
+typedef struct capture capture;
+
+/* DB-yedek for a database path. */
+int cap_dir_of(const char *db_path, char *out, size_t size, yerr *e);
+
+/*
+ * Start capture for the database at db_path: it must be a SQLite database
+ * in WAL mode.  Checkpoints the WAL away while holding the write lock, so
+ * capture starts from the database file alone, and records the starting
+ * page hashes.  *out receives the new state (its GUID for the user).
+ */
+int cap_init(const char *db_path, const char *name, enum fmt_recovery model,
+             fmt_cstate *out, yerr *e);
+
+/* Open capture for a database; YERR_FAIL "not under capture" when it was
+ * never initialised (or its DB-yedek folder was removed). */
+int cap_open(const char *db_path, capture **out, yerr *e);
+void cap_close(capture *c);
+
+/* Bring the engine log up to the last commit in the WAL. */
+int cap_advance(capture *c, yerr *e);
+
+/* The VFS shim's hooks; each returns 0 or an error code with e set.
+ * Before bytes are written to the WAL: */
+int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e);
+/* Before the WAL is truncated or deleted: */
+int cap_on_wal_gone(capture *c, yerr *e);
+/* Before bytes are written to the database file itself (checkpoints, or a
+ * rollback-journal write that bypasses the WAL): */
+int cap_on_db_write(capture *c, const void *buf, int amt, int64_t off, yerr *e);
+
+/* A named mark: an empty transaction of its own at the current LSN.  The
+ * caller holds the database's write lock (BEGIN IMMEDIATE), so nothing
+ * commits between the advance and the mark. */
+int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e);
+
+/* Record a chain break (once; the first reason is kept). */
+int cap_break(capture *c, const char *reason, yerr *e);
+
+typedef struct cap_status {
+    fmt_cstate state;
+    uint32_t dcm_marked, dcm_extents;
+    int dcm_trusted;
+    uint64_t log_bytes;
+    uint32_t wal_frames_pending; /* committed frames not yet captured */
+} cap_status;
+
+/* Advance, then report. */
+int cap_status_read(capture *c, cap_status *out, yerr *e);
+
+/* Paths inside DB-yedek (for tools and tests). */
+const char *cap_db_path(const capture *c);
+const char *cap_state_dir(const capture *c);
+
+#endif

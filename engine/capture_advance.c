@@ -1,0 +1,276 @@
+/*
+ * capture_advance.c: the capture step.  "Advance capture from WAL position
+ * P to the last commit frame": re-read the WAL from where capture stands,
+ * validate it as SQLite's recovery does, and append one engine log record
+ * per committed transaction with its LSN range, commit time, page images,
+ * database size and rolling checksum; mark the DCM; then record the new
+ * position.  Durability order: log (fsync), DCM, page hashes, state; a
+ * crash anywhere leaves a state that points at records that exist, and
+ * re-capturing from it rewrites the same records.
+ */
+#include "capture_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wal.h"
+
+typedef struct step {
+    capture *c;
+    fmt_cstate *s;
+    fmt_dcm *d;
+    cap_pagehash *ph;
+    int log_fd;
+    fmt_elog_file_hdr fh;
+    fmt_elog_writer *w;
+    uint8_t *page;
+    int wrote;
+} step;
+
+static int stamp_matches(const step *st)
+{
+    uint64_t size;
+    int64_t mtime;
+    if (!st->s->stamp_known || cap_stat_stamp(st->c->db_path, &size, &mtime, NULL, NULL) != 0)
+        return 0;
+    return size == st->s->stamp_size && mtime == st->s->stamp_mtime_ns;
+}
+
+/* The database file itself: still the same file, still in WAL mode, not
+ * written in rollback-journal mode behind our back. */
+static int check_database(step *st, yerr *e)
+{
+    uint8_t hdr[100];
+    uint64_t dev, ino;
+    int fd = open(st->c->db_path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? pread(fd, hdr, sizeof hdr, 0) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n != (ssize_t)sizeof hdr)
+        return yerr_set(e, YERR_FAIL, "read %s: %s", st->c->db_path,
+                        n < 0 ? strerror(errno) : "file too short");
+    if (cap_stat_stamp(st->c->db_path, NULL, NULL, &dev, &ino) == 0
+        && (dev != st->s->db_dev || ino != st->s->db_ino)) {
+        cap_break_state(st->s, st->d, "the database file was replaced", 1);
+        st->s->db_dev = dev;
+        st->s->db_ino = ino;
+    }
+    if (hdr[18] != 2 || hdr[19] != 2)
+        cap_break_state(st->s, st->d, "the database left WAL mode (journal mode switched)", 1);
+    if (cap_be32(hdr + 24) != st->s->change_counter) {
+        cap_break_state(st->s, st->d,
+                        "the database was written in rollback-journal mode, outside capture", 1);
+        st->s->change_counter = cap_be32(hdr + 24);
+    }
+    return 0;
+}
+
+/* Hash the transaction's pages into the page hashes and the checksum. */
+static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
+{
+    for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
+        uint32_t pgno;
+        if (fmt_wal_read_frame(r, f, &pgno, st->page, e)
+            || cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
+                                &st->s->db_cksum, e))
+            return e->code;
+    }
+    if (t->db_pages < st->s->db_pages)
+        return cap_pagehash_truncate(st->ph, t->db_pages, &st->s->db_cksum, e);
+    return 0;
+}
+
+static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
+{
+    fmt_cstate *s = st->s;
+    fmt_elog_rec rec;
+    int64_t time;
+
+    memset(&rec, 0, sizeof rec);
+    if (!cap_commits_find(st->c->commits, &s->commits_used, t->end.salt1, t->end.salt2,
+                          t->commit_frame, &time)) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "a transaction was committed by a process without capture (WAL frame %u)",
+                 t->commit_frame);
+        cap_break_state(s, st->d, why, 0);
+        rec.flags |= FMT_ELOG_FOREIGN;
+        time = cap_now();
+    }
+    if (time < s->last_commit_time)
+        time = s->last_commit_time; /* a clock stepping back must not reorder time */
+    rec.kind = FMT_ELOG_TXN;
+    rec.lsn_start = s->next_lsn;
+    rec.lsn_end = s->next_lsn + 1;
+    rec.commit_time = time;
+    rec.db_pages = t->db_pages;
+    rec.cksum_before = s->cksum_known ? s->db_cksum : 0;
+    rec.wal_salt1 = t->end.salt1;
+    rec.wal_salt2 = t->end.salt2;
+    rec.wal_frame = t->commit_frame;
+    if (hash_txn(st, r, t, e))
+        return e->code;
+    rec.cksum_after = s->cksum_known ? s->db_cksum : 0;
+    if (fmt_dcm_grow(st->d, (uint32_t)(((uint64_t)t->db_pages * st->c->page_size + FMT_DCM_EXTENT - 1)
+                                       / FMT_DCM_EXTENT), e)
+        || fmt_elog_write_begin(st->w, &rec, NULL, e))
+        return e->code;
+    for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
+        uint32_t pgno;
+        if (fmt_wal_read_frame(r, f, &pgno, st->page, e)
+            || fmt_dcm_mark_offset(st->d, (uint64_t)(pgno - 1) * st->c->page_size, e)
+            || fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL, e))
+            return e->code;
+    }
+    if (fmt_elog_write_end(st->w, e))
+        return e->code;
+    st->wrote = 1;
+    s->next_lsn++;
+    s->db_pages = t->db_pages;
+    s->last_commit_time = time;
+    s->wal = t->end;
+    s->log_end = fmt_elog_writer_offset(st->w);
+    return 0;
+}
+
+/* Read the WAL from where capture stands. */
+static int read_wal(step *st, yerr *e)
+{
+    fmt_cstate *s = st->s;
+    uint8_t hbuf[FMT_WAL_HDR];
+    fmt_wal_hdr h;
+    fmt_wal_reader *r = NULL;
+    fmt_wal_txn t;
+    yerr bad;
+    int fd = open(st->c->wal_path, O_RDONLY | O_CLOEXEC);
+    int more, rc = 0;
+
+    if (fd < 0 || pread(fd, hbuf, sizeof hbuf, 0) != (ssize_t)sizeof hbuf
+        || fmt_wal_parse_hdr(hbuf, &h, &bad) != 0) {
+        /* No WAL, or an empty one: nothing to read.  If capture was in a
+         * generation it had not closed, frames may be gone unseen. */
+        if (fd >= 0)
+            close(fd);
+        if (s->gen_known && !stamp_matches(st))
+            cap_break_state(s, st->d,
+                            "the WAL was removed by a process without capture before capture read it",
+                            1);
+        return 0;
+    }
+    if (!s->gen_known || h.salt1 != s->wal.salt1 || h.salt2 != s->wal.salt2) {
+        int follows = (s->successor_known && h.salt1 == s->succ_salt1 && h.salt2 == s->succ_salt2)
+                      || stamp_matches(st);
+        if (!follows)
+            cap_break_state(s, st->d,
+                            "the WAL was reset by a process without capture before capture read it",
+                            1);
+        s->wal = fmt_wal_start(&h);
+        s->gen_known = 1;
+        s->successor_known = 0;
+        s->stamp_known = 0;
+    }
+    if (fmt_wal_reader_open(fd, &h, s->wal, &r, e)) {
+        close(fd);
+        return e->code;
+    }
+    while ((more = fmt_wal_next_txn(r, &t, e)) == 1)
+        if ((rc = log_txn(st, r, &t, e)) != 0)
+            break;
+    if (more < 0)
+        rc = e->code;
+    fmt_wal_reader_free(r);
+    close(fd);
+    return rc;
+}
+
+static int open_log(step *st, yerr *e)
+{
+    char path[PATH_MAX];
+    uint8_t hdr[FMT_ELOG_FILE_HDR];
+
+    if (cap_path(st->c, "log", path, sizeof path, e))
+        return e->code;
+    st->log_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (st->log_fd < 0 || pread(st->log_fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+        yerr_set(e, YERR_FAIL, "open engine log %s: %s", path, strerror(errno ? errno : EIO));
+        return e->code;
+    }
+    if (fmt_elog_decode_file_hdr(hdr, &st->fh, e))
+        return yerr_ctx(e, "engine log %s", path);
+    return fmt_elog_writer_open(st->log_fd, st->s->log_end, &st->fh, &st->w, e);
+}
+
+static int finish(step *st, int close_gen, const uint32_t *succ, yerr *e)
+{
+    fmt_cstate *s = st->s;
+
+    if (close_gen) {
+        s->successor_known = succ != NULL;
+        if (succ) {
+            s->succ_salt1 = succ[0];
+            s->succ_salt2 = succ[1];
+        }
+        s->stamp_known = cap_stat_stamp(st->c->db_path, &s->stamp_size, &s->stamp_mtime_ns, NULL,
+                                        NULL) == 0;
+    }
+    if (st->wrote && fsync(st->log_fd) != 0)
+        return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
+    st->d->covered_lsn = s->next_lsn;
+    if (cap_dcm_save(st->c, st->d, e) || cap_pagehash_sync(st->ph, e))
+        return e->code;
+    if (s->cksum_known)
+        s->hashes_lsn = s->next_lsn;
+    st->c->used_hint = s->commits_used;
+    return cap_state_save(st->c, s, e);
+}
+
+int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
+{
+    fmt_cstate s;
+    fmt_dcm d;
+    step st;
+    char path[PATH_MAX];
+
+    memset(&st, 0, sizeof st);
+    st.c = c;
+    st.s = &s;
+    st.d = &d;
+    st.log_fd = -1;
+    memset(&d, 0, sizeof d);
+    if (cap_state_load(c, &s, e))
+        return e->code;
+    if (cap_dcm_load(c, &d, e))
+        return e->code;
+    st.page = malloc(c->page_size);
+    if (!st.page) {
+        yerr_oom(e);
+        goto out;
+    }
+    if (cap_path(c, "pagehash", path, sizeof path, e)
+        || cap_pagehash_open(path, c->page_size, &st.ph, e))
+        goto out;
+    /* Page hashes touched by a step that did not finish cannot be trusted
+     * (they may be ahead of the state); neither can the checksum. */
+    if (s.hashes_lsn != s.next_lsn)
+        s.cksum_known = 0;
+    s.hashes_lsn = 0;
+    if (cap_state_save(c, &s, e) || check_database(&st, e) || open_log(&st, e))
+        goto out;
+    if (read_wal(&st, e) == 0)
+        finish(&st, close_gen, succ, e);
+out:
+    if (e->code)
+        yerr_ctx(e, "capture %s", c->db_path);
+    fmt_elog_writer_free(st.w);
+    if (st.log_fd >= 0)
+        close(st.log_fd);
+    cap_pagehash_close(st.ph);
+    fmt_dcm_free(&d);
+    free(st.page);
+    return e->code;
+}

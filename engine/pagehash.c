@@ -1,0 +1,149 @@
+#include "pagehash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+struct cap_pagehash {
+    int fd;
+    uint32_t page_size;
+    uint64_t *map;    /* map[pgno - 1] */
+    uint32_t n_slots; /* pages the mapping holds */
+};
+
+/* SQLite never uses the page holding byte 2^30 (its file locks live
+ * there), so databases past 1 GiB carry it as an unwritten hole. */
+static uint32_t lock_byte_page(uint32_t page_size)
+{
+    return (uint32_t)(UINT64_C(0x40000000) / page_size) + 1;
+}
+
+uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size)
+{
+    if (pgno == lock_byte_page(page_size))
+        return 0;
+    return XXH3_64bits_withSeed(page, page_size, pgno);
+}
+
+static int map_slots(cap_pagehash *h, uint32_t want, yerr *e)
+{
+    uint32_t n = h->n_slots ? h->n_slots : 1024;
+    void *m;
+
+    while (n < want)
+        n = n > UINT32_MAX / 2 ? want : n * 2;
+    if (ftruncate(h->fd, (off_t)n * 8) != 0)
+        return yerr_set(e, YERR_FAIL, "grow page hashes: %s", strerror(errno));
+    m = mmap(NULL, (size_t)n * 8, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+    if (m == MAP_FAILED)
+        return yerr_set(e, YERR_FAIL, "map page hashes: %s", strerror(errno));
+    if (h->map)
+        munmap(h->map, (size_t)h->n_slots * 8);
+    h->map = m;
+    h->n_slots = n;
+    return 0;
+}
+
+int cap_pagehash_open(const char *path, uint32_t page_size, cap_pagehash **out, yerr *e)
+{
+    cap_pagehash *h = calloc(1, sizeof *h);
+    struct stat st;
+
+    *out = NULL;
+    if (!h)
+        return yerr_oom(e);
+    h->page_size = page_size;
+    h->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (h->fd < 0) {
+        yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
+        free(h);
+        return e->code;
+    }
+    if (fstat(h->fd, &st) != 0 || map_slots(h, (uint32_t)(st.st_size / 8), e)) {
+        if (!e->code)
+            yerr_set(e, YERR_FAIL, "stat %s: %s", path, strerror(errno));
+        cap_pagehash_close(h);
+        return e->code;
+    }
+    *out = h;
+    return 0;
+}
+
+void cap_pagehash_close(cap_pagehash *h)
+{
+    if (!h)
+        return;
+    if (h->map)
+        munmap(h->map, (size_t)h->n_slots * 8);
+    if (h->fd >= 0)
+        close(h->fd);
+    free(h);
+}
+
+uint64_t cap_pagehash_get(const cap_pagehash *h, uint32_t pgno)
+{
+    return pgno && pgno <= h->n_slots ? h->map[pgno - 1] : 0;
+}
+
+int cap_pagehash_set(cap_pagehash *h, uint32_t pgno, uint64_t hash, uint64_t *cksum, yerr *e)
+{
+    if (pgno == 0)
+        return yerr_set(e, YERR_FAIL, "page number 0");
+    if (pgno > h->n_slots && map_slots(h, pgno, e))
+        return e->code;
+    *cksum ^= h->map[pgno - 1] ^ hash;
+    h->map[pgno - 1] = hash;
+    return 0;
+}
+
+int cap_pagehash_truncate(cap_pagehash *h, uint32_t pages, uint64_t *cksum, yerr *e)
+{
+    (void)e;
+    for (uint32_t p = pages; p < h->n_slots; p++) {
+        *cksum ^= h->map[p];
+        h->map[p] = 0;
+    }
+    return 0;
+}
+
+int cap_pagehash_scan(cap_pagehash *h, const char *db_path, uint64_t *cksum,
+                      uint32_t *pages, yerr *e)
+{
+    uint8_t *page = malloc(h->page_size);
+    int fd = open(db_path, O_RDONLY | O_CLOEXEC);
+    uint32_t pgno = 0;
+    ssize_t n;
+
+    *cksum = 0;
+    memset(h->map, 0, (size_t)h->n_slots * 8);
+    if (!page || fd < 0) {
+        yerr_set(e, YERR_FAIL, "read %s: %s", db_path, page ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    while ((n = pread(fd, page, h->page_size, (off_t)pgno * h->page_size)) == (ssize_t)h->page_size) {
+        pgno++;
+        if (cap_pagehash_set(h, pgno, cap_page_hash(pgno, page, h->page_size), cksum, e))
+            goto out;
+    }
+    if (n < 0)
+        yerr_set(e, YERR_FAIL, "read %s: %s", db_path, strerror(errno));
+    else if (cap_pagehash_truncate(h, pgno, cksum, e) == 0)
+        *pages = pgno;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(page);
+    return e->code;
+}
+
+int cap_pagehash_sync(cap_pagehash *h, yerr *e)
+{
+    if (msync(h->map, (size_t)h->n_slots * 8, MS_SYNC) != 0)
+        return yerr_set(e, YERR_FAIL, "sync page hashes: %s", strerror(errno));
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * pagehash.h: the hash of every page of the database as capture last saw
+ * it, and the rolling whole-database checksum built from them.
+ *
+ * The checksum of a database is the XOR over its pages p (the lock-byte
+ * page excluded) of XXH3-64(page bytes, seed p).  Keeping each page's hash
+ * lets capture update the checksum for a transaction from the new images
+ * alone: xor out the old hash, xor in the new.  A replay that ends with the
+ * recorded checksum rebuilt exactly the state capture saw (an idea taken
+ * from LiteFS's LTX files).
+ *
+ * The hashes live in DB-yedek/pagehash, eight bytes a page, mapped shared:
+ * 2 MiB for a 1 GiB database of 4 KiB pages.
+ */
+#ifndef YEDEK_ENG_PAGEHASH_H
+#define YEDEK_ENG_PAGEHASH_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct cap_pagehash cap_pagehash;
+
+/* The hash of one page as the checksum counts it (0 for the lock-byte
+ * page, which SQLite never writes). */
+uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size);
+
+/* Open (creating) the hash file at path.  Ownership: caller frees with
+ * cap_pagehash_close. */
+int cap_pagehash_open(const char *path, uint32_t page_size, cap_pagehash **out, yerr *e);
+void cap_pagehash_close(cap_pagehash *h);
+
+/* Hash every page of the database file at db_path (the starting state);
+ * *cksum is its checksum and *pages its size in pages. */
+int cap_pagehash_scan(cap_pagehash *h, const char *db_path, uint64_t *cksum,
+                      uint32_t *pages, yerr *e);
+
+/* The hash held for page pgno (0 when never seen). */
+uint64_t cap_pagehash_get(const cap_pagehash *h, uint32_t pgno);
+
+/* Page pgno now has hash `hash`: returns the checksum updated from cksum. */
+int cap_pagehash_set(cap_pagehash *h, uint32_t pgno, uint64_t hash, uint64_t *cksum,
+                     yerr *e);
+
+/* The database shrank to `pages`: pages past it leave the checksum. */
+int cap_pagehash_truncate(cap_pagehash *h, uint32_t pages, uint64_t *cksum, yerr *e);
+
+/* Make the hashes durable. */
+int cap_pagehash_sync(cap_pagehash *h, yerr *e);
+
+#endif

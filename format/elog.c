@@ -1,0 +1,580 @@
+#include "elog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "endian.h"
+
+static const uint8_t elog_file_magic[8] = {'Y', 'E', 'D', 'E', 'K', 'L', 'O', 'G'};
+static const uint8_t elog_rec_magic[4] = {'Y', 'L', 'R', '1'};
+
+/* Bytes covered by each header's own checksum. */
+#define ELOG_FILE_SUMMED 56
+#define ELOG_REC_SUMMED 96
+
+/* Payloads past this are refused: far beyond any real transaction, and it
+ * keeps offset arithmetic away from overflow. */
+#define ELOG_MAX_PAYLOAD (UINT64_C(1) << 40)
+
+/* The reader's buffer holds at least one page entry of the largest page
+ * size; the writer's batches many small pages per write. */
+#define ELOG_RBUF (4 + 65536)
+#define ELOG_WBUF (256 * 1024)
+
+/* ---- headers ---------------------------------------------------------- */
+
+static int elog_check_file_fields(const fmt_elog_file_hdr *h, yerr *e)
+{
+    if (h->version != FMT_ELOG_VERSION)
+        return yerr_set(e, YERR_FAIL, "unsupported engine log version %u (expected %u)",
+                        h->version, FMT_ELOG_VERSION);
+    if (!fmt_page_size_ok(h->page_size))
+        return yerr_set(e, YERR_FAIL,
+                        "bad engine log page size %u (must be a power of two in 512..65536)",
+                        h->page_size);
+    if (h->flags & ~(uint32_t)FMT_ELOG_IMAGES)
+        return yerr_set(e, YERR_FAIL, "unknown engine log flags 0x%x", h->flags);
+    return 0;
+}
+
+void fmt_elog_encode_file_hdr(const fmt_elog_file_hdr *h, uint8_t out[FMT_ELOG_FILE_HDR])
+{
+    memset(out, 0, FMT_ELOG_FILE_HDR);
+    memcpy(out, elog_file_magic, sizeof elog_file_magic);
+    fmt_put_le32(out + 8, h->version);
+    fmt_put_le32(out + 12, h->page_size);
+    fmt_put_le64(out + 16, h->first_lsn);
+    memcpy(out + 24, h->guid, 16);
+    fmt_put_le32(out + 40, h->flags);
+    fmt_put_le64(out + ELOG_FILE_SUMMED, XXH3_64bits(out, ELOG_FILE_SUMMED));
+}
+
+int fmt_elog_decode_file_hdr(const uint8_t in[FMT_ELOG_FILE_HDR], fmt_elog_file_hdr *h,
+                             yerr *e)
+{
+    static const uint8_t zero[12];
+    fmt_elog_file_hdr t;
+
+    if (memcmp(in, elog_file_magic, sizeof elog_file_magic) != 0)
+        return yerr_set(e, YERR_FAIL, "not an engine log: bad magic");
+    if (fmt_get_le64(in + ELOG_FILE_SUMMED) != XXH3_64bits(in, ELOG_FILE_SUMMED))
+        return yerr_set(e, YERR_FAIL, "engine log header checksum mismatch");
+    memset(&t, 0, sizeof t);
+    t.version = fmt_get_le32(in + 8);
+    t.page_size = fmt_get_le32(in + 12);
+    t.first_lsn = fmt_get_le64(in + 16);
+    memcpy(t.guid, in + 24, 16);
+    t.flags = fmt_get_le32(in + 40);
+    if (elog_check_file_fields(&t, e))
+        return e->code;
+    if (memcmp(in + 44, zero, sizeof zero) != 0)
+        return yerr_set(e, YERR_FAIL, "engine log header: reserved bytes are not zero");
+    *h = t;
+    return 0;
+}
+
+uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
+                              uint32_t n_pages)
+{
+    uint64_t entry = 4 + ((fh->flags & FMT_ELOG_IMAGES) ? (uint64_t)fh->page_size : 0);
+    return (uint64_t)name_len + (uint64_t)n_pages * entry;
+}
+
+/* The fields a writer chooses: shared by the writer (refuse to write what
+ * readers would reject) and the decoder. */
+static int elog_check_rec_fields(const fmt_elog_rec *r, const char *what, yerr *e)
+{
+    if (r->kind != FMT_ELOG_TXN && r->kind != FMT_ELOG_MARK)
+        return yerr_set(e, YERR_FAIL, "%s: unknown kind %u", what, r->kind);
+    if (r->lsn_start >= r->lsn_end)
+        return yerr_set(e, YERR_FAIL, "%s: empty LSN range [%llu, %llu)", what,
+                        (unsigned long long)r->lsn_start, (unsigned long long)r->lsn_end);
+    if (r->flags & ~(uint32_t)FMT_ELOG_FOREIGN)
+        return yerr_set(e, YERR_FAIL, "%s: unknown flags 0x%x", what, r->flags);
+    if (r->name_len > FMT_ELOG_NAME_MAX)
+        return yerr_set(e, YERR_FAIL, "%s: name of %u bytes (at most %d)", what, r->name_len,
+                        FMT_ELOG_NAME_MAX);
+    if (r->kind == FMT_ELOG_MARK && r->wal_frame != 0)
+        return yerr_set(e, YERR_FAIL, "%s: a mark has no WAL frame", what);
+    return 0;
+}
+
+/* What only a finished record has: a mark is a name and nothing else. */
+static int elog_check_rec_shape(const fmt_elog_rec *r, const char *what, yerr *e)
+{
+    if (r->kind == FMT_ELOG_MARK && (r->name_len == 0 || r->n_pages != 0))
+        return yerr_set(e, YERR_FAIL, "%s: a mark must have a name and no pages", what);
+    return 0;
+}
+
+void fmt_elog_encode_rec(const fmt_elog_rec *r, uint8_t out[FMT_ELOG_REC_HDR])
+{
+    memset(out, 0, FMT_ELOG_REC_HDR);
+    memcpy(out, elog_rec_magic, sizeof elog_rec_magic);
+    fmt_put_le32(out + 4, r->kind);
+    fmt_put_le64(out + 8, r->lsn_start);
+    fmt_put_le64(out + 16, r->lsn_end);
+    fmt_put_le64(out + 24, (uint64_t)r->commit_time);
+    fmt_put_le32(out + 32, r->db_pages);
+    fmt_put_le32(out + 36, r->n_pages);
+    fmt_put_le64(out + 40, r->cksum_before);
+    fmt_put_le64(out + 48, r->cksum_after);
+    fmt_put_le32(out + 56, r->wal_salt1);
+    fmt_put_le32(out + 60, r->wal_salt2);
+    fmt_put_le32(out + 64, r->wal_frame);
+    fmt_put_le32(out + 68, r->flags);
+    fmt_put_le32(out + 72, r->name_len);
+    /* 76..79 reserved, zero */
+    fmt_put_le64(out + 80, r->payload_len);
+    fmt_put_le64(out + 88, r->payload_xxh3);
+    fmt_put_le64(out + ELOG_REC_SUMMED, XXH3_64bits(out, ELOG_REC_SUMMED));
+}
+
+int fmt_elog_decode_rec(const uint8_t in[FMT_ELOG_REC_HDR], const fmt_elog_file_hdr *fh,
+                        fmt_elog_rec *r, yerr *e)
+{
+    fmt_elog_rec t;
+
+    if (memcmp(in, elog_rec_magic, sizeof elog_rec_magic) != 0)
+        return yerr_set(e, YERR_FAIL, "engine log record: bad magic");
+    if (fmt_get_le64(in + ELOG_REC_SUMMED) != XXH3_64bits(in, ELOG_REC_SUMMED))
+        return yerr_set(e, YERR_FAIL, "engine log record: header checksum mismatch");
+    memset(&t, 0, sizeof t);
+    t.kind = fmt_get_le32(in + 4);
+    t.lsn_start = fmt_get_le64(in + 8);
+    t.lsn_end = fmt_get_le64(in + 16);
+    t.commit_time = (int64_t)fmt_get_le64(in + 24);
+    t.db_pages = fmt_get_le32(in + 32);
+    t.n_pages = fmt_get_le32(in + 36);
+    t.cksum_before = fmt_get_le64(in + 40);
+    t.cksum_after = fmt_get_le64(in + 48);
+    t.wal_salt1 = fmt_get_le32(in + 56);
+    t.wal_salt2 = fmt_get_le32(in + 60);
+    t.wal_frame = fmt_get_le32(in + 64);
+    t.flags = fmt_get_le32(in + 68);
+    t.name_len = fmt_get_le32(in + 72);
+    t.payload_len = fmt_get_le64(in + 80);
+    t.payload_xxh3 = fmt_get_le64(in + 88);
+    if (fmt_get_le32(in + 76) != 0)
+        return yerr_set(e, YERR_FAIL, "engine log record: reserved bytes are not zero");
+    if (elog_check_rec_fields(&t, "engine log record", e) ||
+        elog_check_rec_shape(&t, "engine log record", e))
+        return e->code;
+    if (t.payload_len >= ELOG_MAX_PAYLOAD ||
+        t.payload_len != fmt_elog_payload_len(fh, t.name_len, t.n_pages))
+        return yerr_set(e, YERR_FAIL,
+                        "engine log record: payload of %llu bytes does not match %u pages",
+                        (unsigned long long)t.payload_len, t.n_pages);
+    *r = t;
+    return 0;
+}
+
+/* ---- I/O helpers ------------------------------------------------------ */
+
+/* Read up to len bytes at off; the count read (short only at end of file),
+ * or -1 with errno. */
+static ssize_t elog_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static int elog_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off, yerr *e)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return yerr_set(e, YERR_FAIL, "write engine log at offset %llu: %s",
+                            (unsigned long long)(off + done),
+                            n < 0 ? strerror(errno) : "no progress");
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static size_t elog_entry_size(const fmt_elog_file_hdr *fh)
+{
+    return 4 + ((fh->flags & FMT_ELOG_IMAGES) ? (size_t)fh->page_size : 0);
+}
+
+/* ---- reader ----------------------------------------------------------- */
+
+struct fmt_elog_reader {
+    int fd;
+    fmt_elog_file_hdr fh;
+    size_t entry;     /* bytes per page entry */
+    uint64_t off;     /* end of the last valid record returned */
+    XXH3_state_t *xs; /* owned */
+    uint8_t *buf;     /* ELOG_RBUF bytes, owned */
+    /* The record last returned, for the second pass of fmt_elog_page. */
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint32_t pages_unread;  /* entries not yet loaded into buf */
+    uint64_t next_off;      /* file offset of the first of them */
+    size_t buf_len, buf_pos; /* loaded entries in buf, and the next one */
+};
+
+int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, yerr *e)
+{
+    uint8_t hb[FMT_ELOG_FILE_HDR];
+    fmt_elog_reader *r;
+    ssize_t n;
+
+    *out = NULL;
+    n = elog_pread_full(fd, hb, sizeof hb, 0);
+    if (n < 0)
+        return yerr_set(e, YERR_FAIL, "read engine log header: %s", strerror(errno));
+    if ((size_t)n < sizeof hb)
+        return yerr_set(e, YERR_FAIL, "not an engine log: %zd bytes, shorter than its header",
+                        n);
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return yerr_oom(e);
+    if (fmt_elog_decode_file_hdr(hb, &r->fh, e)) {
+        free(r);
+        return e->code;
+    }
+    r->xs = XXH3_createState();
+    r->buf = malloc(ELOG_RBUF);
+    if (!r->xs || !r->buf) {
+        fmt_elog_reader_free(r);
+        return yerr_oom(e);
+    }
+    r->fd = fd;
+    r->entry = elog_entry_size(&r->fh);
+    r->off = FMT_ELOG_FILE_HDR;
+    if (fh)
+        *fh = r->fh;
+    *out = r;
+    return 0;
+}
+
+void fmt_elog_reader_free(fmt_elog_reader *r)
+{
+    if (!r)
+        return;
+    if (r->xs)
+        XXH3_freeState(r->xs);
+    free(r->buf);
+    free(r);
+}
+
+uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r)
+{
+    return r->off;
+}
+
+/* How many whole entries fit in the buffer: chunks never split an entry,
+ * so each page number is checked where it lies. */
+static uint32_t elog_chunk_entries(const fmt_elog_reader *r, uint32_t left)
+{
+    size_t fit = ELOG_RBUF / r->entry;
+    return left < fit ? left : (uint32_t)fit;
+}
+
+/*
+ * Stream over the payload of rec (header at hoff): hash it, check every
+ * page number, and leave the name in r->name.  1 when the payload is whole
+ * and matches its checksum, 0 when not, -1 on an I/O error.
+ */
+static int elog_verify_payload(fmt_elog_reader *r, const fmt_elog_rec *rec, uint64_t hoff,
+                               yerr *e)
+{
+    uint64_t off = hoff + FMT_ELOG_REC_HDR;
+    uint32_t left = rec->n_pages;
+    ssize_t n;
+
+    XXH3_64bits_reset(r->xs);
+    n = elog_pread_full(r->fd, (uint8_t *)r->name, rec->name_len, off);
+    if (n < 0)
+        goto io_error;
+    if ((size_t)n < rec->name_len || memchr(r->name, '\0', rec->name_len))
+        return 0;
+    r->name[rec->name_len] = '\0';
+    XXH3_64bits_update(r->xs, r->name, rec->name_len);
+    off += rec->name_len;
+    while (left > 0) {
+        uint32_t k = elog_chunk_entries(r, left);
+        size_t len = (size_t)k * r->entry;
+        n = elog_pread_full(r->fd, r->buf, len, off);
+        if (n < 0)
+            goto io_error;
+        if ((size_t)n < len)
+            return 0;
+        for (uint32_t i = 0; i < k; i++)
+            if (fmt_get_le32(r->buf + (size_t)i * r->entry) == 0)
+                return 0;
+        XXH3_64bits_update(r->xs, r->buf, len);
+        off += len;
+        left -= k;
+    }
+    return XXH3_64bits_digest(r->xs) == rec->payload_xxh3;
+
+io_error:
+    yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s", (unsigned long long)off,
+             strerror(errno));
+    return -1;
+}
+
+int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e)
+{
+    uint8_t hb[FMT_ELOG_REC_HDR];
+    fmt_elog_rec t;
+    yerr why; /* why the valid prefix ends is not an error of this call */
+    ssize_t n;
+    int rc;
+
+    r->pages_unread = 0;
+    r->buf_len = r->buf_pos = 0;
+    n = elog_pread_full(r->fd, hb, sizeof hb, r->off);
+    if (n < 0) {
+        yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
+                 (unsigned long long)r->off, strerror(errno));
+        return -1;
+    }
+    if ((size_t)n < sizeof hb || fmt_elog_decode_rec(hb, &r->fh, &t, &why))
+        return 0;
+    rc = elog_verify_payload(r, &t, r->off, e);
+    if (rc <= 0)
+        return rc;
+    r->rec = t;
+    r->pages_unread = t.n_pages;
+    r->next_off = r->off + FMT_ELOG_REC_HDR + t.name_len;
+    r->off += FMT_ELOG_REC_HDR + t.payload_len;
+    /* The second pass checks the same checksum again. */
+    XXH3_64bits_reset(r->xs);
+    XXH3_64bits_update(r->xs, r->name, t.name_len);
+    *rec = t;
+    if (name)
+        memcpy(name, r->name, (size_t)t.name_len + 1);
+    return 1;
+}
+
+static int elog_changed(const fmt_elog_reader *r, yerr *e)
+{
+    yerr_set(e, YERR_FAIL, "engine log record [%llu, %llu) changed after it was verified",
+             (unsigned long long)r->rec.lsn_start, (unsigned long long)r->rec.lsn_end);
+    return -1;
+}
+
+/* Load the next chunk of entries for fmt_elog_page. 0, or -1 with e set. */
+static int elog_load_chunk(fmt_elog_reader *r, yerr *e)
+{
+    uint32_t k = elog_chunk_entries(r, r->pages_unread);
+    size_t len = (size_t)k * r->entry;
+    ssize_t n = elog_pread_full(r->fd, r->buf, len, r->next_off);
+
+    if (n < 0) {
+        yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
+                 (unsigned long long)r->next_off, strerror(errno));
+        return -1;
+    }
+    XXH3_64bits_update(r->xs, r->buf, (size_t)n);
+    r->pages_unread -= k;
+    if ((size_t)n < len ||
+        (r->pages_unread == 0 && XXH3_64bits_digest(r->xs) != r->rec.payload_xxh3))
+        return elog_changed(r, e);
+    r->next_off += len;
+    r->buf_len = len;
+    r->buf_pos = 0;
+    return 0;
+}
+
+int fmt_elog_page(fmt_elog_reader *r, uint32_t *pgno, uint8_t *page, yerr *e)
+{
+    const uint8_t *p;
+
+    if (r->buf_pos == r->buf_len) {
+        if (r->pages_unread == 0)
+            return 0;
+        if (elog_load_chunk(r, e))
+            return -1;
+    }
+    p = r->buf + r->buf_pos;
+    *pgno = fmt_get_le32(p);
+    if (*pgno == 0)
+        return elog_changed(r, e);
+    if ((r->fh.flags & FMT_ELOG_IMAGES) && page)
+        memcpy(page, p + 4, r->fh.page_size);
+    r->buf_pos += r->entry;
+    return 1;
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+struct fmt_elog_writer {
+    int fd;
+    fmt_elog_file_hdr fh;
+    size_t entry;     /* bytes per page entry */
+    uint64_t off;     /* end of the last complete record */
+    XXH3_state_t *xs; /* owned */
+    uint8_t *buf;     /* ELOG_WBUF bytes, owned */
+    size_t buf_len;
+    /* The record being written, between begin and end. */
+    int in_rec;
+    fmt_elog_rec rec;
+    uint64_t flushed; /* payload bytes already written to the file */
+};
+
+int fmt_elog_writer_open(int fd, uint64_t off, const fmt_elog_file_hdr *fh,
+                         fmt_elog_writer **out, yerr *e)
+{
+    fmt_elog_writer *w;
+
+    *out = NULL;
+    if (elog_check_file_fields(fh, e))
+        return yerr_ctx(e, "open engine log writer");
+    if (off < FMT_ELOG_FILE_HDR)
+        return yerr_set(e, YERR_FAIL, "open engine log writer: offset %llu is inside the header",
+                        (unsigned long long)off);
+    w = calloc(1, sizeof *w);
+    if (!w)
+        return yerr_oom(e);
+    w->xs = XXH3_createState();
+    w->buf = malloc(ELOG_WBUF);
+    if (!w->xs || !w->buf) {
+        fmt_elog_writer_free(w);
+        return yerr_oom(e);
+    }
+    w->fd = fd;
+    w->fh = *fh;
+    w->entry = elog_entry_size(fh);
+    w->off = off;
+    *out = w;
+    return 0;
+}
+
+void fmt_elog_writer_free(fmt_elog_writer *w)
+{
+    if (!w)
+        return;
+    if (w->xs)
+        XXH3_freeState(w->xs);
+    free(w->buf);
+    free(w);
+}
+
+uint64_t fmt_elog_writer_offset(const fmt_elog_writer *w)
+{
+    return w->off;
+}
+
+/* Write the buffered payload bytes; a failure abandons the record. */
+static int elog_flush(fmt_elog_writer *w, yerr *e)
+{
+    uint64_t at = w->off + FMT_ELOG_REC_HDR + w->flushed;
+    if (w->buf_len == 0)
+        return 0;
+    if (elog_pwrite_full(w->fd, w->buf, w->buf_len, at, e)) {
+        w->in_rec = 0;
+        return e->code;
+    }
+    w->flushed += w->buf_len;
+    w->buf_len = 0;
+    return 0;
+}
+
+static void elog_append(fmt_elog_writer *w, const void *p, size_t len)
+{
+    if (len == 0)
+        return;
+    memcpy(w->buf + w->buf_len, p, len);
+    XXH3_64bits_update(w->xs, w->buf + w->buf_len, len);
+    w->buf_len += len;
+}
+
+int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char *name,
+                         yerr *e)
+{
+    size_t nlen = name ? strlen(name) : 0;
+    fmt_elog_rec t = *rec;
+
+    if (w->in_rec)
+        return yerr_set(e, YERR_FAIL, "engine log: a record is already being written");
+    if (nlen > FMT_ELOG_NAME_MAX)
+        return yerr_set(e, YERR_FAIL, "engine log: mark name of %zu bytes (at most %d)", nlen,
+                        FMT_ELOG_NAME_MAX);
+    t.name_len = (uint32_t)nlen;
+    t.n_pages = 0;
+    t.payload_len = 0;
+    t.payload_xxh3 = 0;
+    if (elog_check_rec_fields(&t, "engine log write", e))
+        return e->code;
+    XXH3_64bits_reset(w->xs);
+    w->buf_len = 0;
+    w->flushed = 0;
+    elog_append(w, name, nlen);
+    w->rec = t;
+    w->in_rec = 1;
+    return 0;
+}
+
+int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page, yerr *e)
+{
+    uint64_t max_pages;
+    uint8_t pb[4];
+
+    if (!w->in_rec)
+        return yerr_set(e, YERR_FAIL, "engine log: page written outside a record");
+    if (w->rec.kind == FMT_ELOG_MARK || pgno == 0 ||
+        (!page && (w->fh.flags & FMT_ELOG_IMAGES))) {
+        w->in_rec = 0;
+        return yerr_set(e, YERR_FAIL, "engine log: %s",
+                        w->rec.kind == FMT_ELOG_MARK ? "a mark carries no pages"
+                        : pgno == 0                  ? "page number 0"
+                                                     : "page image missing");
+    }
+    max_pages = (ELOG_MAX_PAYLOAD - 1 - w->rec.name_len) / w->entry;
+    if (w->rec.n_pages >= max_pages || w->rec.n_pages == UINT32_MAX) {
+        w->in_rec = 0;
+        return yerr_set(e, YERR_FAIL, "engine log: transaction too large (%u pages)",
+                        w->rec.n_pages);
+    }
+    if (w->buf_len + w->entry > ELOG_WBUF && elog_flush(w, e))
+        return e->code;
+    fmt_put_le32(pb, pgno);
+    elog_append(w, pb, sizeof pb);
+    if (w->fh.flags & FMT_ELOG_IMAGES)
+        elog_append(w, page, w->fh.page_size);
+    w->rec.n_pages++;
+    return 0;
+}
+
+int fmt_elog_write_end(fmt_elog_writer *w, yerr *e)
+{
+    uint8_t hb[FMT_ELOG_REC_HDR];
+
+    if (!w->in_rec)
+        return yerr_set(e, YERR_FAIL, "engine log: no record to end");
+    if (elog_check_rec_shape(&w->rec, "engine log write", e)) {
+        w->in_rec = 0;
+        return e->code;
+    }
+    if (elog_flush(w, e))
+        return e->code;
+    w->rec.payload_len = fmt_elog_payload_len(&w->fh, w->rec.name_len, w->rec.n_pages);
+    w->rec.payload_xxh3 = XXH3_64bits_digest(w->xs);
+    w->in_rec = 0;
+    /* The header last: until it lands, the record does not exist. */
+    fmt_elog_encode_rec(&w->rec, hb);
+    if (elog_pwrite_full(w->fd, hb, sizeof hb, w->off, e))
+        return e->code;
+    w->off += FMT_ELOG_REC_HDR + w->rec.payload_len;
+    return 0;
+}
