@@ -80,7 +80,8 @@ static int read_file(const char *path, char *buf, size_t size, size_t *len, yerr
 
 /* Write a small file atomically: temporary name, fsync, rename, fsync of
  * the folder. */
-static int write_atomic(const char *dir, const char *name, const void *buf, size_t len, yerr *e)
+static int write_atomic(const char *dir, const char *name, const void *buf, size_t len,
+                        int keep_prev, yerr *e)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
     int fd, dfd;
@@ -97,6 +98,16 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
         return e->code;
     }
     close(fd);
+    if (keep_prev) {
+        /* The copy cap_state_load falls back on. */
+        char prev[PATH_MAX];
+        snprintf(prev, sizeof prev, "%s/%s.prev", dir, name);
+        if (rename(path, prev) != 0 && errno != ENOENT) {
+            yerr_set(e, YERR_FAIL, "rename %s: %s", path, strerror(errno));
+            unlink(tmp);
+            return e->code;
+        }
+    }
     if (rename(tmp, path) != 0) {
         yerr_set(e, YERR_FAIL, "rename %s: %s", tmp, strerror(errno));
         unlink(tmp);
@@ -110,14 +121,38 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
     return 0;
 }
 
-int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
+static int load_one(const capture *c, const char *name, fmt_cstate *s, yerr *e)
 {
     char buf[8192], path[PATH_MAX];
     size_t len = 0;
-    if (cap_path(c, "state", path, sizeof path, e) || read_file(path, buf, sizeof buf, &len, e)
+    if (cap_path(c, name, path, sizeof path, e) || read_file(path, buf, sizeof buf, &len, e)
         || fmt_cstate_decode(buf, len, s, e))
-        return yerr_ctx(e, "capture state of %s", c->db_path);
+        return e->code;
     return 0;
+}
+
+int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
+{
+    yerr why, ignored;
+    yerr_clear(&why);
+    if (load_one(c, "state", s, &why) == 0)
+        return 0;
+    /* The state is missing or damaged.  The previous copy (kept by each
+     * save) still says who the database is and where capture stood a step
+     * earlier; capture can go on from there, but what happened cannot be
+     * proven, so the chain breaks. */
+    yerr_clear(&ignored);
+    if (load_one(c, "state.prev", s, &ignored) == 0) {
+        char reason[FMT_CSTATE_TEXT_MAX];
+        snprintf(reason, sizeof reason, "the capture state was damaged or removed (%s)", why.msg);
+        cap_break_state(s, NULL, reason, 1);
+        if (cap_state_save(c, s, e) == 0)
+            return 0;
+    }
+    *e = why;
+    yerr_hint(e, "the capture state cannot be recovered: move %s away, run yedek init again"
+                 " and take a full backup", c->dir);
+    return yerr_ctx(e, "capture state of %s", c->db_path);
 }
 
 int cap_state_save_dir(const char *dir, const fmt_cstate *s, yerr *e)
@@ -126,7 +161,7 @@ int cap_state_save_dir(const char *dir, const fmt_cstate *s, yerr *e)
     int n = fmt_cstate_encode(s, buf, sizeof buf);
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "encode capture state: too large");
-    return write_atomic(dir, "state", buf, (size_t)n, e);
+    return write_atomic(dir, "state", buf, (size_t)n, 1, e);
 }
 
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
@@ -172,7 +207,7 @@ int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, yerr *e)
     int rc;
     if (fmt_dcm_encode(d, &buf, &len, e))
         return e->code;
-    rc = write_atomic(dir, "dcm", buf, len, e);
+    rc = write_atomic(dir, "dcm", buf, len, 0, e);
     free(buf);
     return rc;
 }

@@ -29,6 +29,9 @@ typedef struct step {
     fmt_elog_writer *w;
     uint8_t *page;
     int wrote;
+    int hashes_dirty; /* the state on disk says the page hashes are in flux */
+    int dcm_changed;
+    int dcm_trusted_before;
 } step;
 
 static int stamp_matches(const step *st)
@@ -70,9 +73,19 @@ static int check_database(step *st, yerr *e)
     return 0;
 }
 
-/* Hash the transaction's pages into the page hashes and the checksum. */
+/* Hash the transaction's pages into the page hashes and the checksum.  The
+ * page hashes are changed in place, so the state on disk first says they
+ * are in flux: a step that dies before its end leaves the checksum unknown
+ * rather than wrong. */
 static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
 {
+    if (!st->hashes_dirty) {
+        fmt_cstate flux = *st->s;
+        flux.hashes_lsn = 0;
+        if (cap_state_save(st->c, &flux, e))
+            return e->code;
+        st->hashes_dirty = 1;
+    }
     for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
         uint32_t pgno;
         if (fmt_wal_read_frame(r, f, &pgno, st->page, e)
@@ -205,7 +218,22 @@ static int open_log(step *st, yerr *e)
     return fmt_elog_writer_open(st->log_fd, st->s->log_end, &st->fh, &st->w, e);
 }
 
-static int finish(step *st, int close_gen, const uint32_t *succ, yerr *e)
+/* Simple recovery keeps no log for backups: once the map and the state
+ * hold what the records said, the records can go. */
+static int trim_simple_log(step *st, yerr *e)
+{
+    uint8_t hdr[FMT_ELOG_FILE_HDR];
+    st->fh.first_lsn = st->s->next_lsn;
+    fmt_elog_encode_file_hdr(&st->fh, hdr);
+    if (pwrite(st->log_fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr
+        || ftruncate(st->log_fd, FMT_ELOG_FILE_HDR) != 0 || fsync(st->log_fd) != 0)
+        return yerr_set(e, YERR_FAIL, "trim engine log: %s", strerror(errno ? errno : EIO));
+    st->s->log_end = FMT_ELOG_FILE_HDR;
+    return 0;
+}
+
+static int finish(step *st, const fmt_cstate *before, int close_gen, const uint32_t *succ,
+                  yerr *e)
 {
     fmt_cstate *s = st->s;
 
@@ -218,20 +246,28 @@ static int finish(step *st, int close_gen, const uint32_t *succ, yerr *e)
         s->stamp_known = cap_stat_stamp(st->c->db_path, &s->stamp_size, &s->stamp_mtime_ns, NULL,
                                         NULL) == 0;
     }
+    st->c->used_hint = s->commits_used;
+    if (s->cksum_known)
+        s->hashes_lsn = s->next_lsn;
+    if (!st->wrote && !st->dcm_changed && memcmp(s, before, sizeof *s) == 0)
+        return 0; /* nothing new: leave the files alone */
     if (st->wrote && fsync(st->log_fd) != 0)
         return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
     st->d->covered_lsn = s->next_lsn;
-    if (cap_dcm_save(st->c, st->d, e) || cap_pagehash_sync(st->ph, e))
+    if (cap_dcm_save(st->c, st->d, e) || (st->hashes_dirty && cap_pagehash_sync(st->ph, e))
+        || cap_state_save(st->c, s, e))
         return e->code;
-    if (s->cksum_known)
-        s->hashes_lsn = s->next_lsn;
-    st->c->used_hint = s->commits_used;
-    return cap_state_save(st->c, s, e);
+    if (!st->c->full && s->log_end > (1u << 20)) {
+        if (trim_simple_log(st, e))
+            return e->code;
+        return cap_state_save(st->c, s, e);
+    }
+    return 0;
 }
 
 int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
 {
-    fmt_cstate s;
+    fmt_cstate s, before;
     fmt_dcm d;
     step st;
     char path[PATH_MAX];
@@ -256,13 +292,18 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
         goto out;
     /* Page hashes touched by a step that did not finish cannot be trusted
      * (they may be ahead of the state); neither can the checksum. */
+    before = s;
+    if (s.broken)
+        d.trusted = 0; /* after any break, only a full backup re-bases the map */
     if (s.hashes_lsn != s.next_lsn)
         s.cksum_known = 0;
-    s.hashes_lsn = 0;
-    if (cap_state_save(c, &s, e) || check_database(&st, e) || open_log(&st, e))
+    st.dcm_trusted_before = d.trusted;
+    if (check_database(&st, e) || open_log(&st, e))
         goto out;
-    if (read_wal(&st, e) == 0)
-        finish(&st, close_gen, succ, e);
+    if (read_wal(&st, e) == 0) {
+        st.dcm_changed = st.dcm_changed || d.trusted != st.dcm_trusted_before;
+        finish(&st, &before, close_gen, succ, e);
+    }
 out:
     if (e->code)
         yerr_ctx(e, "capture %s", c->db_path);
