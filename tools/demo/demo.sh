@@ -1,14 +1,41 @@
 #!/usr/bin/env bash
-# demo.sh: yedek's planner and chain check on a sample history.
-# A catalog of three days of backups (tools/demo/sample-history.sql), one
-# log backup file lost, then: plans to points in time and to a mark, a plan
-# that cannot succeed and says why, and the chain check.
+# demo.sh: yedek on a live database, then its planner on a sample history.
+# Part 1: a point-of-sale database in WAL mode is put under capture and
+# written by yedek sql and by the stock sqlite3 shell with yedek's
+# extension loaded; status shows every transaction captured; a write
+# without capture breaks the chain, and status says so.
+# Part 2: a catalog of three days of backups (tools/demo/sample-history.sql)
+# with one log backup file lost: plans to points in time and to a mark, a
+# plan that cannot succeed and says why, and the chain check.
 set -uo pipefail
 
 yedek=${YEDEK:-yedek}
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(mktemp -d "${TMPDIR:-/tmp}/yedek-demo.XXXXXX")/repo
+work=$(mktemp -d "${TMPDIR:-/tmp}/yedek-demo.XXXXXX")
+repo=$work/repo
 run() { echo; echo "\$ yedek $*"; "$yedek" -r "$repo" "$@"; echo "(exit $?)"; }
+
+echo "== part 1: capture on a live database =="
+db=$work/pos.db
+sqlite3 "$db" "PRAGMA journal_mode=WAL;
+  CREATE TABLE sale(id INTEGER PRIMARY KEY, item TEXT, price_cents INTEGER, at TEXT);" >/dev/null
+run init "$db"
+for item in coffee tea bagel; do
+    "$yedek" sql "$db" "INSERT INTO sale(item, price_cents, at) VALUES ('$item', 350, datetime('now'))"
+done
+echo
+echo "\$ sqlite3 :memory: \".load \$(yedek extension)\" \".open pos.db\" \"INSERT ...\""
+sqlite3 :memory: ".load $("$yedek" extension)" ".open $db" \
+    "INSERT INTO sale(item, price_cents, at) VALUES ('croissant', 275, datetime('now'))"
+run mark "$db" before-price-update
+"$yedek" sql "$db" "UPDATE sale SET price_cents = price_cents + 25"
+run status "$db"
+echo
+echo "\$ sqlite3 pos.db \"INSERT ...\"    # a write by a process without capture"
+sqlite3 "$db" "INSERT INTO sale(item, price_cents, at) VALUES ('muffin', 300, datetime('now'))"
+run --json status "$db"
+echo
+echo "== part 2: the planner on a sample history =="
 
 echo "== a repository with three days of backups of 'shop' =="
 "$yedek" -r "$repo" catalog list >/dev/null || exit 1
