@@ -262,12 +262,18 @@ int cap_open(const char *db_path, capture **out, yerr *e)
     if (!c)
         return yerr_oom(e);
     c->lock_fd = -1;
+    c->db_fd = -1;
     pthread_mutex_init(&c->mu, NULL);
     if (!realpath(db_path, c->db_path)) {
         yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
         goto fail;
     }
     snprintf(c->wal_path, sizeof c->wal_path, "%s-wal", c->db_path);
+    c->db_fd = open(c->db_path, O_RDONLY | O_CLOEXEC);
+    if (c->db_fd < 0) {
+        yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
+        goto fail;
+    }
     if (cap_dir_of(c->db_path, c->dir, sizeof c->dir, e))
         goto fail;
     if (stat(c->dir, &st) != 0) {
@@ -302,6 +308,8 @@ void cap_close(capture *c)
     cap_commits_close(c->commits);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
+    if (c->db_fd >= 0)
+        close(c->db_fd);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

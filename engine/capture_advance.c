@@ -49,11 +49,8 @@ static int check_database(step *st, yerr *e)
 {
     uint8_t hdr[100];
     uint64_t dev, ino;
-    int fd = open(st->c->db_path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? pread(fd, hdr, sizeof hdr, 0) : -1;
+    ssize_t n = pread(st->c->db_fd, hdr, sizeof hdr, 0);
 
-    if (fd >= 0)
-        close(fd);
     if (n != (ssize_t)sizeof hdr)
         return yerr_set(e, YERR_FAIL, "read %s: %s", st->c->db_path,
                         n < 0 ? strerror(errno) : "file too short");
@@ -65,7 +62,11 @@ static int check_database(step *st, yerr *e)
     }
     if (hdr[18] != 2 || hdr[19] != 2)
         cap_break_state(st->s, st->d, "the database left WAL mode (journal mode switched)", 1);
-    if (cap_be32(hdr + 24) != st->s->change_counter) {
+    /* SQLite bumps the change counter whenever page 1 is written, in the WAL
+     * too; capture follows it in the page-1 images it copies.  The file can
+     * lag behind (page 1 not checkpointed yet) but never run ahead, unless
+     * something wrote the file without going through the WAL. */
+    if ((int32_t)(cap_be32(hdr + 24) - st->s->change_counter) > 0) {
         cap_break_state(st->s, st->d,
                         "the database was written in rollback-journal mode, outside capture", 1);
         st->s->change_counter = cap_be32(hdr + 24);
@@ -92,6 +93,8 @@ static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
             || cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
                                 &st->s->db_cksum, e))
             return e->code;
+        if (pgno == 1)
+            st->s->change_counter = cap_be32(st->page + 24);
     }
     if (t->db_pages < st->s->db_pages)
         return cap_pagehash_truncate(st->ph, t->db_pages, &st->s->db_cksum, e);

@@ -27,15 +27,11 @@ static void new_guid(char out[37])
     uuid_unparse_lower(u, out);
 }
 
-/* Header checks, before SQLite gets to open (and perhaps create) it. */
-static int check_sqlite_file(const char *path, uint8_t hdr[100], yerr *e)
+/* Header checks, before SQLite gets to open (and perhaps create) it.  fd
+ * stays open until SQLite has closed the file (see capture_int.h). */
+static int check_sqlite_file(int fd, const char *path, uint8_t hdr[100], yerr *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-    if (fd < 0)
-        return yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
-    n = read(fd, hdr, 100);
-    close(fd);
+    ssize_t n = pread(fd, hdr, 100, 0);
     if (n != 100 || memcmp(hdr, "SQLite format 3", 16) != 0) {
         yerr_set(e, YERR_FAIL, "%s is not a SQLite database", path);
         yerr_hint(e, "give the path of a SQLite database file");
@@ -111,8 +107,8 @@ static int create_log(const char *dir, const fmt_cstate *s, uint64_t *end, yerr 
     return 0;
 }
 
-static int write_start(const char *dir, const char *db_path, fmt_cstate *s, const uint8_t hdr[100],
-                       yerr *e)
+static int write_start(const char *dir, const char *db_path, int db_fd, fmt_cstate *s,
+                       const uint8_t hdr[100], yerr *e)
 {
     char path[PATH_MAX];
     cap_pagehash *ph = NULL;
@@ -121,7 +117,7 @@ static int write_start(const char *dir, const char *db_path, fmt_cstate *s, cons
 
     snprintf(path, sizeof path, "%s/pagehash", dir);
     if (cap_pagehash_open(path, s->page_size, &ph, e)
-        || cap_pagehash_scan(ph, db_path, &s->db_cksum, &s->db_pages, e)
+        || cap_pagehash_scan(ph, db_fd, &s->db_cksum, &s->db_pages, e)
         || cap_pagehash_sync(ph, e)) {
         cap_pagehash_close(ph);
         return e->code;
@@ -157,15 +153,22 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
     sqlite3 *db = NULL;
     struct stat st;
     fmt_cstate *s = out;
+    int fd;
 
     memset(s, 0, sizeof *s);
     if (!realpath(db_path, real))
         return yerr_set(e, YERR_FAIL, "init %s: %s", db_path, strerror(errno));
-    if (check_sqlite_file(real, hdr, e) || cap_dir_of(real, dir, sizeof dir, e))
+    fd = open(real, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return yerr_set(e, YERR_FAIL, "init %s: %s", db_path, strerror(errno));
+    if (check_sqlite_file(fd, real, hdr, e) || cap_dir_of(real, dir, sizeof dir, e)) {
+        close(fd);
         return yerr_ctx(e, "init");
+    }
     if (stat(dir, &st) == 0) {
         yerr_set(e, YERR_FAIL, "init %s: already under capture (%s exists)", db_path, dir);
         yerr_hint(e, "'yedek status %s' shows its state", db_path);
+        close(fd);
         return e->code;
     }
     snprintf(wal, sizeof wal, "%s-wal", real);
@@ -185,7 +188,7 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
     }
     if (quiesce(db, wal, e))
         goto fail;
-    if (check_sqlite_file(real, hdr, e)) /* re-read: the checkpoint wrote it */
+    if (check_sqlite_file(fd, real, hdr, e)) /* re-read: the checkpoint wrote it */
         goto fail;
     new_guid(s->guid);
     new_guid(s->fork_guid);
@@ -199,7 +202,7 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
         yerr_set(e, YERR_FAIL, "init %s: create %s: %s", db_path, dir, strerror(errno));
         goto fail;
     }
-    if (write_start(dir, real, s, hdr, e)) {
+    if (write_start(dir, real, fd, s, hdr, e)) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* leave no half state behind */
         if (system(cmd) != 0)
@@ -209,11 +212,13 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(db);
+    close(fd);
     return 0;
 fail:
     if (db) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close(db);
     }
+    close(fd);
     return e->code;
 }

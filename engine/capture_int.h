@@ -19,6 +19,12 @@ struct capture {
     char wal_path[PATH_MAX];
     char dir[PATH_MAX];
     int lock_fd;         /* flock: one capture step at a time, across processes */
+    /* The database file, open for the capture's whole life.  Never open
+     * and close it again while SQLite has it open in this process: closing
+     * any descriptor of a file drops every POSIX lock the process holds on
+     * it, SQLite's included, and another process would then believe it is
+     * the last connection and delete the WAL under us. */
+    int db_fd;
     pthread_mutex_t mu;  /* ... and across threads of this process */
     cap_commits *commits;
     uint32_t page_size;

@@ -111,32 +111,26 @@ int cap_pagehash_truncate(cap_pagehash *h, uint32_t pages, uint64_t *cksum, yerr
     return 0;
 }
 
-int cap_pagehash_scan(cap_pagehash *h, const char *db_path, uint64_t *cksum,
-                      uint32_t *pages, yerr *e)
+int cap_pagehash_scan(cap_pagehash *h, int db_fd, uint64_t *cksum, uint32_t *pages, yerr *e)
 {
     uint8_t *page = malloc(h->page_size);
-    int fd = open(db_path, O_RDONLY | O_CLOEXEC);
     uint32_t pgno = 0;
     ssize_t n;
 
     *cksum = 0;
+    if (!page)
+        return yerr_oom(e);
     memset(h->map, 0, (size_t)h->n_slots * 8);
-    if (!page || fd < 0) {
-        yerr_set(e, YERR_FAIL, "read %s: %s", db_path, page ? strerror(errno) : "out of memory");
-        goto out;
-    }
-    while ((n = pread(fd, page, h->page_size, (off_t)pgno * h->page_size)) == (ssize_t)h->page_size) {
+    while ((n = pread(db_fd, page, h->page_size, (off_t)pgno * h->page_size))
+           == (ssize_t)h->page_size) {
         pgno++;
         if (cap_pagehash_set(h, pgno, cap_page_hash(pgno, page, h->page_size), cksum, e))
-            goto out;
+            break;
     }
-    if (n < 0)
-        yerr_set(e, YERR_FAIL, "read %s: %s", db_path, strerror(errno));
-    else if (cap_pagehash_truncate(h, pgno, cksum, e) == 0)
+    if (!e->code && n < 0)
+        yerr_set(e, YERR_FAIL, "read database: %s", strerror(errno));
+    else if (!e->code)
         *pages = pgno;
-out:
-    if (fd >= 0)
-        close(fd);
     free(page);
     return e->code;
 }

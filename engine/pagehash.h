@@ -30,10 +30,9 @@ uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size);
 int cap_pagehash_open(const char *path, uint32_t page_size, cap_pagehash **out, yerr *e);
 void cap_pagehash_close(cap_pagehash *h);
 
-/* Hash every page of the database file at db_path (the starting state);
- * *cksum is its checksum and *pages its size in pages. */
-int cap_pagehash_scan(cap_pagehash *h, const char *db_path, uint64_t *cksum,
-                      uint32_t *pages, yerr *e);
+/* Hash every page of the database file open at db_fd (the starting
+ * state); *cksum is its checksum and *pages its size in pages. */
+int cap_pagehash_scan(cap_pagehash *h, int db_fd, uint64_t *cksum, uint32_t *pages, yerr *e);
 
 /* The hash held for page pgno (0 when never seen). */
 uint64_t cap_pagehash_get(const cap_pagehash *h, uint32_t pgno);
