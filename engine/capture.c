@@ -121,6 +121,15 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
     return 0;
 }
 
+static int access_missing(const capture *c, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    yerr ignored;
+    return cap_path(c, name, path, sizeof path, &ignored) == 0 && stat(path, &st) != 0
+           && errno == ENOENT;
+}
+
 static int load_one(const capture *c, const char *name, fmt_cstate *s, yerr *e)
 {
     char buf[8192], path[PATH_MAX];
@@ -137,6 +146,12 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
     yerr_clear(&why);
     if (load_one(c, "state", s, &why) == 0)
         return 0;
+    /* A save renames state to state.prev, then state.tmp (complete and
+     * synced) to state: a crash between the two leaves the newest state
+     * as state.tmp, which is no damage at all. */
+    yerr_clear(&ignored);
+    if (access_missing(c, "state") && load_one(c, "state.tmp", s, &ignored) == 0)
+        return cap_state_save(c, s, e);
     /* The state is missing or damaged.  The previous copy (kept by each
      * save) still says who the database is and where capture stood a step
      * earlier; capture can go on from there, but what happened cannot be

@@ -22,6 +22,7 @@
 typedef struct step {
     capture *c;
     fmt_cstate *s;
+    const fmt_cstate *start; /* the state on disk when the step began */
     fmt_dcm *d;
     cap_pagehash *ph;
     int log_fd;
@@ -43,6 +44,28 @@ static int stamp_matches(const step *st)
     return size == st->s->stamp_size && mtime == st->s->stamp_mtime_ns;
 }
 
+/* The database header's change counter: SQLite bumps it for every
+ * transaction in rollback-journal mode. */
+static uint32_t db_change_counter(const step *st)
+{
+    uint8_t hdr[28];
+    return pread(st->c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr ? cap_be32(hdr + 24) : 0;
+}
+
+/* Why frames may be gone: the WAL went away or was reset while the database
+ * file changed; a moved change counter says it was written directly. */
+static void break_unseen(step *st, const char *what)
+{
+    char why[FMT_CSTATE_TEXT_MAX];
+    if (db_change_counter(st) != st->s->change_counter)
+        snprintf(why, sizeof why, "the database was written in rollback-journal mode, outside"
+                                  " capture (and the WAL %s)", what);
+    else
+        snprintf(why, sizeof why, "the WAL was %s by a process without capture before capture"
+                                  " read it", what);
+    cap_break_state(st->s, st->d, why, 1);
+}
+
 /* The database file itself: still the same file, still in WAL mode, not
  * written in rollback-journal mode behind our back. */
 static int check_database(step *st, yerr *e)
@@ -62,15 +85,6 @@ static int check_database(step *st, yerr *e)
     }
     if (hdr[18] != 2 || hdr[19] != 2)
         cap_break_state(st->s, st->d, "the database left WAL mode (journal mode switched)", 1);
-    /* SQLite bumps the change counter whenever page 1 is written, in the WAL
-     * too; capture follows it in the page-1 images it copies.  The file can
-     * lag behind (page 1 not checkpointed yet) but never run ahead, unless
-     * something wrote the file without going through the WAL. */
-    if ((int32_t)(cap_be32(hdr + 24) - st->s->change_counter) > 0) {
-        cap_break_state(st->s, st->d,
-                        "the database was written in rollback-journal mode, outside capture", 1);
-        st->s->change_counter = cap_be32(hdr + 24);
-    }
     return 0;
 }
 
@@ -81,7 +95,9 @@ static int check_database(step *st, yerr *e)
 static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
 {
     if (!st->hashes_dirty) {
-        fmt_cstate flux = *st->s;
+        /* Only the flag changes on disk: the position, cursor and LSN stay
+         * those of the step's start, so a crash re-captures from there. */
+        fmt_cstate flux = *st->start;
         flux.hashes_lsn = 0;
         if (cap_state_save(st->c, &flux, e))
             return e->code;
@@ -93,8 +109,6 @@ static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
             || cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
                                 &st->s->db_cksum, e))
             return e->code;
-        if (pgno == 1)
-            st->s->change_counter = cap_be32(st->page + 24);
     }
     if (t->db_pages < st->s->db_pages)
         return cap_pagehash_truncate(st->ph, t->db_pages, &st->s->db_cksum, e);
@@ -173,18 +187,14 @@ static int read_wal(step *st, yerr *e)
         if (fd >= 0)
             close(fd);
         if (s->gen_known && !stamp_matches(st))
-            cap_break_state(s, st->d,
-                            "the WAL was removed by a process without capture before capture read it",
-                            1);
+            break_unseen(st, "removed");
         return 0;
     }
     if (!s->gen_known || h.salt1 != s->wal.salt1 || h.salt2 != s->wal.salt2) {
         int follows = (s->successor_known && h.salt1 == s->succ_salt1 && h.salt2 == s->succ_salt2)
                       || stamp_matches(st);
         if (!follows)
-            cap_break_state(s, st->d,
-                            "the WAL was reset by a process without capture before capture read it",
-                            1);
+            break_unseen(st, "reset");
         s->wal = fmt_wal_start(&h);
         s->gen_known = 1;
         s->successor_known = 0;
@@ -248,6 +258,7 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
         }
         s->stamp_known = cap_stat_stamp(st->c->db_path, &s->stamp_size, &s->stamp_mtime_ns, NULL,
                                         NULL) == 0;
+        s->change_counter = db_change_counter(st);
     }
     st->c->used_hint = s->commits_used;
     if (s->cksum_known)
@@ -278,6 +289,7 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
     memset(&st, 0, sizeof st);
     st.c = c;
     st.s = &s;
+    st.start = &before;
     st.d = &d;
     st.log_fd = -1;
     memset(&d, 0, sizeof d);

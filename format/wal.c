@@ -18,6 +18,7 @@ struct fmt_wal_reader {
     fmt_wal_hdr hdr;
     int big_endian;
     fmt_wal_pos pos; /* just after the last transaction returned */
+    uint32_t max_frame; /* the wal-index's last committed frame */
     uint8_t *frame;  /* FMT_WAL_FRAME_HDR + page_size bytes, owned */
 };
 
@@ -132,6 +133,7 @@ int fmt_wal_reader_open(int fd, const fmt_wal_hdr *h, fmt_wal_pos pos,
     r->hdr = *h;
     r->big_endian = h->magic == WAL_MAGIC_BE;
     r->pos = pos;
+    r->max_frame = UINT32_MAX;
     *out = r;
     return 0;
 }
@@ -257,6 +259,32 @@ static int wal_fold_padding(fmt_wal_reader *r, fmt_wal_txn *txn, uint32_t pgno,
     return 0;
 }
 
+void fmt_wal_reader_limit(fmt_wal_reader *r, uint32_t max_frame)
+{
+    r->max_frame = max_frame;
+}
+
+int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out)
+{
+    uint32_t w[12], s[2] = {0, 0};
+    const uint16_t one = 1;
+    int big = *(const uint8_t *)&one == 0;
+
+    if (memcmp(buf, buf + 48, 48) != 0)
+        return 0;
+    memcpy(w, buf, sizeof w);
+    if (w[0] != 3007000 || buf[12] != 1)
+        return 0;
+    fmt_wal_checksum(big, buf, 40, s);
+    if (s[0] != w[10] || s[1] != w[11])
+        return 0;
+    out->max_frame = w[4];
+    /* The salts are copied from the WAL header bytes as they are. */
+    out->salt1 = (uint32_t)buf[32] << 24 | (uint32_t)buf[33] << 16 | (uint32_t)buf[34] << 8 | buf[35];
+    out->salt2 = (uint32_t)buf[36] << 24 | (uint32_t)buf[37] << 16 | (uint32_t)buf[38] << 8 | buf[39];
+    return 1;
+}
+
 int fmt_wal_next_txn(fmt_wal_reader *r, fmt_wal_txn *txn, yerr *e)
 {
     uint32_t s[2] = {r->pos.cksum1, r->pos.cksum2};
@@ -274,6 +302,8 @@ int fmt_wal_next_txn(fmt_wal_reader *r, fmt_wal_txn *txn, yerr *e)
         if (rc <= 0)
             return rc;
     } while (f.commit == 0);
+    if (frame > r->max_frame)
+        return 0; /* not published by SQLite (yet, or ever) */
 
     memset(txn, 0, sizeof *txn);
     txn->first_frame = r->pos.frame + 1;

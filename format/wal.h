@@ -76,12 +76,34 @@ typedef struct fmt_wal_reader fmt_wal_reader;
 
 /*
  * Read the WAL open at `fd` (page size from its header) from `pos`, which
- * must belong to the generation the header describes.  Allocates the
- * reader; fmt_wal_reader_free releases it.
+ * must belong to the generation the header describes (YERR_FAIL when its
+ * salts differ).  Allocates the reader; fmt_wal_reader_free releases it.
  */
 int fmt_wal_reader_open(int fd, const fmt_wal_hdr *h, fmt_wal_pos pos,
                         fmt_wal_reader **out, yerr *e);
 void fmt_wal_reader_free(fmt_wal_reader *r);
+
+/* Return no transaction whose commit frame lies past max_frame: SQLite's
+ * own wal-index says which frames are committed, and a writer that died
+ * between writing a commit frame and publishing it leaves a valid-looking
+ * frame that SQLite will overwrite. */
+void fmt_wal_reader_limit(fmt_wal_reader *r, uint32_t max_frame);
+
+/*
+ * The wal-index header SQLite keeps at the start of DB-shm: two copies of
+ * 48 bytes in the host's byte order (version 3007000, isInit, page size,
+ * mxFrame at offset 16, salts at 32, a checksum of the first 40 bytes at
+ * 40).  fmt_wal_index_parse takes the first 96 bytes of the file and
+ * returns 1 with the last committed frame and the generation's salts when
+ * both copies agree and check, 0 otherwise (SQLite may be mid-update, or
+ * the file is not a wal-index).
+ */
+typedef struct fmt_wal_index {
+    uint32_t max_frame;
+    uint32_t salt1, salt2; /* as the WAL header stores them (big-endian read) */
+} fmt_wal_index;
+
+int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out);
 
 /*
  * The next committed transaction after the reader's position.  Returns 1
@@ -92,7 +114,10 @@ void fmt_wal_reader_free(fmt_wal_reader *r);
 int fmt_wal_next_txn(fmt_wal_reader *r, fmt_wal_txn *txn, yerr *e);
 
 /* Read frame `frame` (1-based): its page number and page bytes (page_size
- * bytes into `page`).  Validity was established by fmt_wal_next_txn. */
+ * bytes into `page`).  Validity was established by fmt_wal_next_txn, so
+ * only frames up to the reader's position (the committed prefix it was
+ * opened at or has scanned) are handed out; a frame whose salts changed
+ * since (the WAL was reset under the reader) is an error. */
 int fmt_wal_read_frame(fmt_wal_reader *r, uint32_t frame, uint32_t *pgno,
                        uint8_t *page, yerr *e);
 
