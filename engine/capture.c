@@ -278,6 +278,7 @@ int cap_open(const char *db_path, capture **out, yerr *e)
         return yerr_oom(e);
     c->lock_fd = -1;
     c->db_fd = -1;
+    c->shm_fd = -1;
     pthread_mutex_init(&c->mu, NULL);
     if (!realpath(db_path, c->db_path)) {
         yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
@@ -325,6 +326,8 @@ void cap_close(capture *c)
         close(c->lock_fd);
     if (c->db_fd >= 0)
         close(c->db_fd);
+    if (c->shm_fd >= 0)
+        close(c->shm_fd);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -337,6 +340,34 @@ const char *cap_db_path(const capture *c)
 const char *cap_state_dir(const capture *c)
 {
     return c->dir;
+}
+
+int cap_wal_index(capture *c, fmt_wal_index *out)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    uint8_t buf[96];
+
+    snprintf(path, sizeof path, "%s-shm", c->db_path);
+    if (stat(path, &st) != 0)
+        return 0;
+    if (c->shm_fd < 0 || (uint64_t)st.st_ino != c->shm_ino) {
+        /* A new DB-shm: the old one was deleted with its WAL, so nothing in
+         * this process locks it any more and its descriptor may go. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return 0;
+        if (c->shm_fd >= 0)
+            close(c->shm_fd);
+        c->shm_fd = fd;
+        c->shm_ino = (uint64_t)st.st_ino;
+    }
+    /* SQLite writes the two copies one after the other: retry a torn read. */
+    for (int i = 0; i < 8; i++)
+        if (pread(c->shm_fd, buf, sizeof buf, 0) == (ssize_t)sizeof buf
+            && fmt_wal_index_parse(buf, out))
+            return 1;
+    return 0;
 }
 
 /* ---- steps any command can ask for -------------------------------------------- */

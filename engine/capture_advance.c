@@ -204,6 +204,11 @@ static int read_wal(step *st, yerr *e)
         close(fd);
         return e->code;
     }
+    {
+        fmt_wal_index idx;
+        if (cap_wal_index(st->c, &idx) && idx.salt1 == h.salt1 && idx.salt2 == h.salt2)
+            fmt_wal_reader_limit(r, idx.max_frame);
+    }
     while ((more = fmt_wal_next_txn(r, &t, e)) == 1)
         if ((rc = log_txn(st, r, &t, e)) != 0)
             break;

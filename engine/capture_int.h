@@ -13,6 +13,7 @@
 #include "dcm.h"
 #include "elog.h"
 #include "pagehash.h"
+#include "wal.h"
 
 struct capture {
     char db_path[PATH_MAX];
@@ -25,6 +26,9 @@ struct capture {
      * it, SQLite's included, and another process would then believe it is
      * the last connection and delete the WAL under us. */
     int db_fd;
+    /* DB-shm, opened on first need and kept for the same reason. */
+    int shm_fd;
+    uint64_t shm_ino;
     pthread_mutex_t mu;  /* ... and across threads of this process */
     cap_commits *commits;
     uint32_t page_size;
@@ -68,6 +72,9 @@ int cap_stat_stamp(const char *path, uint64_t *size, int64_t *mtime_ns, uint64_t
  * about to be reset, truncated or deleted; succ: the salts of the next
  * generation when known (NULL otherwise). */
 int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e);
+
+/* SQLite's wal-index header, when DB-shm holds a consistent one. */
+int cap_wal_index(capture *c, fmt_wal_index *out);
 
 /* Big-endian 32-bit read, as SQLite's file formats use. */
 uint32_t cap_be32(const uint8_t *p);
