@@ -99,11 +99,13 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
     }
     close(fd);
     if (keep_prev) {
-        /* The copy cap_state_load falls back on. */
+        /* The copy cap_state_load falls back on: a second name for the
+         * current file, so `name` itself never disappears. */
         char prev[PATH_MAX];
         snprintf(prev, sizeof prev, "%s/%s.prev", dir, name);
-        if (rename(path, prev) != 0 && errno != ENOENT) {
-            yerr_set(e, YERR_FAIL, "rename %s: %s", path, strerror(errno));
+        unlink(prev);
+        if (link(path, prev) != 0 && errno != ENOENT) {
+            yerr_set(e, YERR_FAIL, "link %s: %s", prev, strerror(errno));
             unlink(tmp);
             return e->code;
         }
@@ -304,9 +306,16 @@ int cap_open(const char *db_path, capture **out, yerr *e)
         yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
         goto fail;
     }
-    if (cap_state_load(c, &s, e))
+    /* Loading may repair the state: only under the lock, like any step. */
+    if (cap_lock(c, e))
         goto fail;
+    if (cap_state_load(c, &s, e)) {
+        cap_unlock(c);
+        goto fail;
+    }
+    cap_unlock(c);
     c->page_size = s.page_size;
+    c->used_hint = s.commits_used;
     c->full = s.recovery == FMT_RECOVERY_FULL;
     if (cap_path(c, "commits", path, sizeof path, e) || cap_commits_open(path, &c->commits, e))
         goto fail;
@@ -440,7 +449,10 @@ int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
     *lsn = s.next_lsn;
     s.log_end = fmt_elog_writer_offset(w);
     s.next_lsn++;
-    s.hashes_lsn = s.hashes_lsn == s.next_lsn - 1 ? s.next_lsn : s.hashes_lsn;
+    if (s.hashes_lsn == s.next_lsn - 1) { /* a mark changes no page */
+        s.hashes_lsn = s.next_lsn;
+        s.hashes_off = s.log_end;
+    }
     s.last_commit_time = rec.commit_time;
     cap_state_save(c, &s, e);
 out:

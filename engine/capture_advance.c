@@ -28,9 +28,9 @@ typedef struct step {
     int log_fd;
     fmt_elog_file_hdr fh;
     fmt_elog_writer *w;
+    cap_hash_batch *batch; /* the page hashes this step computed */
     uint8_t *page;
     int wrote;
-    int hashes_dirty; /* the state on disk says the page hashes are in flux */
     int dcm_changed;
     int dcm_trusted_before;
 } step;
@@ -88,30 +88,66 @@ static int check_database(step *st, yerr *e)
     return 0;
 }
 
-/* Hash the transaction's pages into the page hashes and the checksum.  The
- * page hashes are changed in place, so the state on disk first says they
- * are in flux: a step that dies before its end leaves the checksum unknown
- * rather than wrong. */
+/* Hash the transaction's pages into the step's batch and the checksum. */
 static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
 {
-    if (!st->hashes_dirty) {
-        /* Only the flag changes on disk: the position, cursor and LSN stay
-         * those of the step's start, so a crash re-captures from there. */
-        fmt_cstate flux = *st->start;
-        flux.hashes_lsn = 0;
-        if (cap_state_save(st->c, &flux, e))
-            return e->code;
-        st->hashes_dirty = 1;
-    }
+    uint64_t *ck = &st->s->db_cksum;
     for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
         uint32_t pgno;
-        if (fmt_wal_read_frame(r, f, &pgno, st->page, e)
-            || cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
-                                &st->s->db_cksum, e))
+        uint64_t h;
+        if (fmt_wal_read_frame(r, f, &pgno, st->page, e))
+            return e->code;
+        h = cap_page_hash(pgno, st->page, st->c->page_size);
+        *ck ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
+        if (cap_hash_batch_set(st->batch, pgno, h, e))
             return e->code;
     }
-    if (t->db_pages < st->s->db_pages)
-        return cap_pagehash_truncate(st->ph, t->db_pages, &st->s->db_cksum, e);
+    /* Pages past a shrunken end leave the database. */
+    for (uint32_t p = t->db_pages + 1; p <= st->s->db_pages; p++) {
+        *ck ^= cap_hash_batch_get(st->batch, st->ph, p);
+        if (cap_hash_batch_set(st->batch, p, 0, e))
+            return e->code;
+    }
+    return 0;
+}
+
+/* The page hashes lag behind the state (a step died between saving its
+ * state and applying its hashes): bring them forward from the records the
+ * engine log holds.  Without page images that is impossible, and the
+ * checksum becomes unknown until a full backup re-bases it. */
+static int redo_hashes(step *st, yerr *e)
+{
+    fmt_cstate *s = st->s;
+    fmt_elog_reader *r = NULL;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint64_t ignored = 0;
+    uint32_t pgno;
+    int more;
+
+    if (!st->c->full || !s->cksum_known || s->hashes_lsn > s->next_lsn
+        || fmt_elog_reader_open(st->log_fd, &r, NULL, e)) {
+        s->cksum_known = 0;
+        yerr_clear(e);
+        return 0;
+    }
+    fmt_elog_reader_seek(r, s->hashes_off);
+    while (s->hashes_lsn < s->next_lsn && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
+        if (rec.lsn_start != s->hashes_lsn)
+            break;
+        while ((more = fmt_elog_page(r, &pgno, st->page, e)) == 1)
+            if (cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
+                                 &ignored, e))
+                break;
+        if (more < 0 || e->code || cap_pagehash_truncate(st->ph, rec.db_pages, &ignored, e))
+            break;
+        s->hashes_lsn = rec.lsn_end;
+        s->hashes_off = fmt_elog_reader_offset(r);
+    }
+    fmt_elog_reader_free(r);
+    if (s->hashes_lsn != s->next_lsn)
+        s->cksum_known = 0;
+    yerr_clear(e);
     return 0;
 }
 
@@ -266,19 +302,26 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
         s->change_counter = db_change_counter(st);
     }
     st->c->used_hint = s->commits_used;
-    if (s->cksum_known)
-        s->hashes_lsn = s->next_lsn;
     if (!st->wrote && !st->dcm_changed && memcmp(s, before, sizeof *s) == 0)
         return 0; /* nothing new: leave the files alone */
     if (st->wrote && fsync(st->log_fd) != 0)
         return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
     st->d->covered_lsn = s->next_lsn;
-    if (cap_dcm_save(st->c, st->d, e) || (st->hashes_dirty && cap_pagehash_sync(st->ph, e))
-        || cap_state_save(st->c, s, e))
+    if (cap_dcm_save(st->c, st->d, e) || cap_state_save(st->c, s, e))
         return e->code;
+    /* The records and the state are durable; now the page hashes. */
+    if (st->wrote && s->cksum_known && s->hashes_lsn == before->next_lsn) {
+        if (cap_hash_batch_apply(st->batch, st->ph, e) || cap_pagehash_sync(st->ph, e))
+            return e->code;
+        s->hashes_lsn = s->next_lsn;
+        s->hashes_off = s->log_end;
+        if (cap_state_save(st->c, s, e))
+            return e->code;
+    }
     if (!st->c->full && s->log_end > (1u << 20)) {
         if (trim_simple_log(st, e))
             return e->code;
+        s->hashes_off = s->log_end;
         return cap_state_save(st->c, s, e);
     }
     return 0;
@@ -315,10 +358,10 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
     before = s;
     if (s.broken)
         d.trusted = 0; /* after any break, only a full backup re-bases the map */
-    if (s.hashes_lsn != s.next_lsn)
-        s.cksum_known = 0;
     st.dcm_trusted_before = d.trusted;
-    if (check_database(&st, e) || open_log(&st, e))
+    if (cap_hash_batch_new(&st.batch, e) || check_database(&st, e) || open_log(&st, e))
+        goto out;
+    if (s.hashes_lsn != s.next_lsn && redo_hashes(&st, e))
         goto out;
     if (read_wal(&st, e) == 0) {
         st.dcm_changed = st.dcm_changed || d.trusted != st.dcm_trusted_before;
@@ -331,6 +374,7 @@ out:
     if (st.log_fd >= 0)
         close(st.log_fd);
     cap_pagehash_close(st.ph);
+    cap_hash_batch_free(st.batch);
     fmt_dcm_free(&d);
     free(st.page);
     return e->code;

@@ -132,11 +132,13 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
         return yerr_set(e, YERR_FAIL, "stat %s: %s", db_path, strerror(errno));
     if (create_log(dir, s, &s->log_end, e))
         return e->code;
+    s->hashes_off = s->log_end;
     /* No base full yet: the map may not be trusted until one exists. */
     size = (uint64_t)s->db_pages * s->page_size;
     if (fmt_dcm_init(&d, (uint32_t)((size + FMT_DCM_EXTENT - 1) / FMT_DCM_EXTENT), 0, 0, e))
         return e->code;
     d.trusted = 0;
+    d.covered_lsn = s->next_lsn;
     if (cap_dcm_save_dir(dir, &d, e)) {
         fmt_dcm_free(&d);
         return e->code;

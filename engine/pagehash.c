@@ -141,3 +141,87 @@ int cap_pagehash_sync(cap_pagehash *h, yerr *e)
         return yerr_set(e, YERR_FAIL, "sync page hashes: %s", strerror(errno));
     return 0;
 }
+
+/* ---- batches ---------------------------------------------------------------- */
+
+typedef struct batch_entry {
+    uint32_t pgno; /* 0: empty slot */
+    uint64_t hash;
+} batch_entry;
+
+struct cap_hash_batch {
+    batch_entry *slots;
+    size_t n, cap; /* used entries, slots (a power of two) */
+};
+
+int cap_hash_batch_new(cap_hash_batch **out, yerr *e)
+{
+    cap_hash_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return yerr_oom(e);
+    b->cap = 1024;
+    b->slots = calloc(b->cap, sizeof *b->slots);
+    if (!b->slots) {
+        free(b);
+        return yerr_oom(e);
+    }
+    *out = b;
+    return 0;
+}
+
+void cap_hash_batch_free(cap_hash_batch *b)
+{
+    if (!b)
+        return;
+    free(b->slots);
+    free(b);
+}
+
+static size_t batch_find(const cap_hash_batch *b, uint32_t pgno)
+{
+    size_t i = ((uint64_t)pgno * UINT64_C(0x9E3779B97F4A7C15)) >> 20 & (b->cap - 1);
+    while (b->slots[i].pgno && b->slots[i].pgno != pgno)
+        i = (i + 1) & (b->cap - 1);
+    return i;
+}
+
+uint64_t cap_hash_batch_get(const cap_hash_batch *b, const cap_pagehash *h, uint32_t pgno)
+{
+    size_t i = batch_find(b, pgno);
+    return b->slots[i].pgno ? b->slots[i].hash : cap_pagehash_get(h, pgno);
+}
+
+int cap_hash_batch_set(cap_hash_batch *b, uint32_t pgno, uint64_t hash, yerr *e)
+{
+    size_t i;
+    if (pgno == 0)
+        return yerr_set(e, YERR_FAIL, "page number 0");
+    if ((b->n + 1) * 2 > b->cap) {
+        cap_hash_batch bigger = {calloc(b->cap * 2, sizeof *b->slots), 0, b->cap * 2};
+        if (!bigger.slots)
+            return yerr_oom(e);
+        for (size_t j = 0; j < b->cap; j++)
+            if (b->slots[j].pgno) {
+                bigger.slots[batch_find(&bigger, b->slots[j].pgno)] = b->slots[j];
+                bigger.n++;
+            }
+        free(b->slots);
+        *b = bigger;
+    }
+    i = batch_find(b, pgno);
+    if (!b->slots[i].pgno) {
+        b->slots[i].pgno = pgno;
+        b->n++;
+    }
+    b->slots[i].hash = hash;
+    return 0;
+}
+
+int cap_hash_batch_apply(cap_hash_batch *b, cap_pagehash *h, yerr *e)
+{
+    uint64_t ignored = 0;
+    for (size_t i = 0; i < b->cap; i++)
+        if (b->slots[i].pgno && cap_pagehash_set(h, b->slots[i].pgno, b->slots[i].hash, &ignored, e))
+            return e->code;
+    return 0;
+}

@@ -44,6 +44,22 @@ int cap_pagehash_set(cap_pagehash *h, uint32_t pgno, uint64_t hash, uint64_t *ck
 /* The database shrank to `pages`: pages past it leave the checksum. */
 int cap_pagehash_truncate(cap_pagehash *h, uint32_t pages, uint64_t *cksum, yerr *e);
 
+/*
+ * A batch: the hashes a capture step computes, kept aside until the step's
+ * records and state are durable, then applied at once.  So the file only
+ * ever holds the hashes of a state that is on disk (or, after a crash
+ * between the state and the apply, of an older one that the engine log can
+ * bring forward).
+ */
+typedef struct cap_hash_batch cap_hash_batch;
+
+int cap_hash_batch_new(cap_hash_batch **out, yerr *e);
+void cap_hash_batch_free(cap_hash_batch *b);
+/* The hash of pgno as of the batch: its own entry, else the file's. */
+uint64_t cap_hash_batch_get(const cap_hash_batch *b, const cap_pagehash *h, uint32_t pgno);
+int cap_hash_batch_set(cap_hash_batch *b, uint32_t pgno, uint64_t hash, yerr *e);
+int cap_hash_batch_apply(cap_hash_batch *b, cap_pagehash *h, yerr *e);
+
 /* Make the hashes durable. */
 int cap_pagehash_sync(cap_pagehash *h, yerr *e);
 

@@ -190,6 +190,10 @@ static int x_file_control(sqlite3_file *f, int op, void *arg)
         if (cap_advance(cf->sh->cap, &e))
             hook_failed(cf->sh, "catch up before checkpoint", &e);
     }
+    if (op == CAP_FCNTL_CAPTURE) {
+        *(capture **)arg = cf->sh ? cf->sh->cap : NULL;
+        return SQLITE_OK;
+    }
     if (op == SQLITE_FCNTL_VFSNAME) {
         int rc = cf->real->pMethods->xFileControl(cf->real, op, arg);
         char *inner = rc == SQLITE_OK ? *(char **)arg : NULL;

@@ -18,6 +18,11 @@
 
 #define CAP_VFS_NAME "yedek"
 
+/* sqlite3_file_control(db, "main", CAP_FCNTL_CAPTURE, &cap) sets cap to
+ * the capture of a connection opened through this VFS (NULL when its
+ * database is not under capture).  The connection keeps ownership. */
+#define CAP_FCNTL_CAPTURE 0x59454b01
+
 /* Register the capture VFS (once per process; later calls do nothing) as
  * the default.  Returns an SQLite result code. */
 int cap_vfs_register(void);

@@ -41,6 +41,7 @@ static const field FIELDS[] = {
     FLD("change_counter", F_U32, change_counter),
     FLD("commits_used", F_U64, commits_used),
     FLD("hashes_lsn", F_U64, hashes_lsn),
+    FLD("hashes_off", F_U64, hashes_off),
     FLD("gen_known", F_INT, gen_known),
     FLD("wal_salt1", F_U32, wal.salt1),
     FLD("wal_salt2", F_U32, wal.salt2),

@@ -51,6 +51,7 @@ typedef struct fmt_cstate {
     uint32_t change_counter; /* database header bytes 24..27 */
     uint64_t commits_used; /* commit-time journal entries consumed */
     uint64_t hashes_lsn;   /* the page hashes reflect transactions below */
+    uint64_t hashes_off;   /* engine log offset of the record at hashes_lsn */
     /* where capture stands in the WAL */
     int gen_known;         /* wal is an exact position in a known generation */
     fmt_wal_pos wal;

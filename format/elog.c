@@ -275,6 +275,13 @@ void fmt_elog_reader_free(fmt_elog_reader *r)
     free(r);
 }
 
+void fmt_elog_reader_seek(fmt_elog_reader *r, uint64_t off)
+{
+    r->off = off < FMT_ELOG_FILE_HDR ? FMT_ELOG_FILE_HDR : off;
+    r->pages_unread = 0;
+    r->buf_len = r->buf_pos = 0;
+}
+
 uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r)
 {
     return r->off;

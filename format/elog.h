@@ -126,6 +126,9 @@ int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e);
 int fmt_elog_page(fmt_elog_reader *r, uint32_t *pgno, uint8_t *page, yerr *e);
 /* Offset just after the last valid record returned. */
 uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r);
+/* Continue reading at `off`, the start of a record (a value
+ * fmt_elog_reader_offset or fmt_elog_writer_offset gave earlier). */
+void fmt_elog_reader_seek(fmt_elog_reader *r, uint64_t off);
 void fmt_elog_reader_free(fmt_elog_reader *r);
 
 /*

@@ -21,25 +21,31 @@ SQLITE_EXTENSION_INIT1
 static void fn_mark(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const char *name = (const char *)sqlite3_value_text(argv[0]);
-    const char *db_path = sqlite3_db_filename(sqlite3_context_db_handle(ctx), "main");
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
     capture *c = NULL;
     uint64_t lsn = 0;
     yerr e;
 
     (void)argc;
     yerr_clear(&e);
-    if (!name || !db_path || !db_path[0]) {
-        sqlite3_result_error(ctx, "yedek_mark(NAME): a name and a database file are needed", -1);
+    if (!name) {
+        sqlite3_result_error(ctx, "yedek_mark(NAME): a name is needed", -1);
         return;
     }
     /* Nothing may commit between catching up and the mark. */
-    if (sqlite3_txn_state(sqlite3_context_db_handle(ctx), "main") != SQLITE_TXN_WRITE) {
+    if (sqlite3_txn_state(db, "main") != SQLITE_TXN_WRITE) {
         sqlite3_result_error(ctx, "yedek_mark(NAME) runs inside BEGIN IMMEDIATE ... COMMIT", -1);
         return;
     }
-    if (cap_open(db_path, &c, &e) == 0)
-        cap_mark(c, name, &lsn, &e);
-    cap_close(c);
+    /* The connection's own capture: opening a second one would mean a
+     * second descriptor of the database, whose close drops SQLite's locks. */
+    if (sqlite3_file_control(db, "main", CAP_FCNTL_CAPTURE, &c) != SQLITE_OK || !c) {
+        sqlite3_result_error(ctx, "yedek_mark(NAME): this connection does not write through"
+                                  " capture (open it after loading the extension, on a"
+                                  " database started with yedek init)", -1);
+        return;
+    }
+    cap_mark(c, name, &lsn, &e);
     if (e.code)
         sqlite3_result_error(ctx, e.msg, -1);
     else
