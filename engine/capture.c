@@ -480,6 +480,11 @@ int cap_status_read(capture *c, cap_status *out, yerr *e)
         return e->code;
     }
     cap_unlock(c);
+    {
+        uint8_t hdr[20];
+        out->wal_mode = pread(c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr
+                        && hdr[18] == 2 && hdr[19] == 2;
+    }
     out->dcm_marked = fmt_dcm_count(&d);
     out->dcm_extents = d.n_extents;
     out->dcm_trusted = d.trusted;

@@ -78,7 +78,7 @@ typedef struct cap_status {
     uint32_t dcm_marked, dcm_extents;
     int dcm_trusted;
     uint64_t log_bytes;
-    uint32_t wal_frames_pending; /* committed frames not yet captured */
+    int wal_mode;     /* the database file's header says WAL */
 } cap_status;
 
 /* Advance, then report. */

@@ -61,8 +61,9 @@ static void break_unseen(step *st, const char *what)
         snprintf(why, sizeof why, "the database was written in rollback-journal mode, outside"
                                   " capture (and the WAL %s)", what);
     else
-        snprintf(why, sizeof why, "the WAL was %s by a process without capture before capture"
-                                  " read it", what);
+        snprintf(why, sizeof why, "the database changed outside capture: its WAL was %s before"
+                                  " capture read it (by a process without capture, or the file"
+                                  " was replaced)", what);
     cap_break_state(st->s, st->d, why, 1);
 }
 
@@ -222,7 +223,9 @@ static int read_wal(step *st, yerr *e)
          * generation it had not closed, frames may be gone unseen. */
         if (fd >= 0)
             close(fd);
-        if (s->gen_known && !stamp_matches(st))
+        /* Nothing to read, so the database file must be what capture last
+         * saw it become. */
+        if (!stamp_matches(st))
             break_unseen(st, "removed");
         return 0;
     }

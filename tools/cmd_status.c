@@ -31,7 +31,8 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:b, s:s, s:I}",
                               "database", s->name, "database_guid", s->guid,
                               "recovery_fork_guid", s->fork_guid, "lsn", (json_int_t)s->next_lsn,
-                              "recovery_model", model_name(s->recovery), "journal_mode", "wal",
+                              "recovery_model", model_name(s->recovery), "journal_mode",
+                              st.wal_mode ? "wal" : "delete",
                               "log_bytes", (json_int_t)s->log_end, "dcm_extents_marked",
                               (json_int_t)st.dcm_marked, "dcm_extents", (json_int_t)st.dcm_extents,
                               "dcm_trusted", st.dcm_trusted, "chain",
@@ -51,7 +52,8 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
     }
     cli_human_bytes((int64_t)s->log_end, bytes, sizeof bytes);
     printf("database        %s (%s)\n", s->name, s->guid);
-    printf("recovery        %s\n", model_name(s->recovery));
+    printf("recovery        %s (journal mode %s)\n", model_name(s->recovery),
+           st.wal_mode ? "wal" : "rollback: capture needs WAL");
     printf("lsn             %llu\n", (unsigned long long)s->next_lsn);
     if (s->last_commit_time) {
         ytime_format_short(s->last_commit_time, t);

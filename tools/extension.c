@@ -52,6 +52,14 @@ static void fn_mark(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_int64(ctx, (sqlite3_int64)lsn);
 }
 
+/* Every connection opened from now on gets the SQL functions too. */
+static int add_functions(sqlite3 *db, char **err, const sqlite3_api_routines *api)
+{
+    (void)err;
+    (void)api;
+    return sqlite3_create_function(db, "yedek_mark", 1, SQLITE_UTF8, NULL, fn_mark, NULL, NULL);
+}
+
 int sqlite3_yedek_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
 {
     int rc;
@@ -61,6 +69,8 @@ int sqlite3_yedek_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
         *err = sqlite3_mprintf("yedek: cannot register the capture VFS");
         return rc;
     }
-    rc = sqlite3_create_function(db, "yedek_mark", 1, SQLITE_UTF8, NULL, fn_mark, NULL, NULL);
+    rc = sqlite3_auto_extension((void (*)(void))add_functions);
+    if (rc == SQLITE_OK)
+        rc = add_functions(db, err, api);
     return rc == SQLITE_OK ? SQLITE_OK_LOAD_PERMANENTLY : rc;
 }
