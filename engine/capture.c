@@ -17,11 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-uint32_t cap_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int64_t cap_now(void)
 {
     struct timespec ts;
@@ -505,7 +500,7 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
         /* A new header: SQLite is about to restart the WAL over frames that
          * are all in the database file by now.  Capture them first, and
          * remember the salts the new generation will carry. */
-        uint32_t succ[2] = {cap_be32(p + 16), cap_be32(p + 20)};
+        uint32_t succ[2] = {fmt_get_be32(p + 16), fmt_get_be32(p + 20)};
         int rc;
         if (cap_lock(c, e))
             return e->code;
@@ -514,11 +509,11 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
         return rc;
     }
     if (off >= FMT_WAL_HDR && amt >= FMT_WAL_FRAME_HDR
-        && (uint64_t)(off - FMT_WAL_HDR) % frame_size == 0 && cap_be32(p + 4) != 0) {
+        && (uint64_t)(off - FMT_WAL_HDR) % frame_size == 0 && fmt_get_be32(p + 4) != 0) {
         /* A commit frame, noted before it is written: a valid commit frame
          * without a note can only come from a process without capture. */
         uint32_t frame = (uint32_t)((uint64_t)(off - FMT_WAL_HDR) / frame_size) + 1;
-        cap_commits_note(c->commits, cap_be32(p + 8), cap_be32(p + 12), frame, cap_now());
+        cap_commits_note(c->commits, fmt_get_be32(p + 8), fmt_get_be32(p + 12), frame, cap_now());
         if (cap_commits_head(c->commits) - c->used_hint > CAP_COMMITS_SLOTS / 2)
             return cap_advance(c, e); /* the app never checkpoints: keep up */
     }

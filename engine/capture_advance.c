@@ -49,7 +49,7 @@ static int stamp_matches(const step *st)
 static uint32_t db_change_counter(const step *st)
 {
     uint8_t hdr[28];
-    return pread(st->c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr ? cap_be32(hdr + 24) : 0;
+    return pread(st->c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr ? fmt_get_be32(hdr + 24) : 0;
 }
 
 /* Why frames may be gone: the WAL went away or was reset while the database

@@ -124,7 +124,7 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
     }
     cap_pagehash_close(ph);
     s->cksum_known = 1;
-    s->change_counter = cap_be32(hdr + 24);
+    s->change_counter = fmt_get_be32(hdr + 24);
     s->next_lsn = 1;
     s->hashes_lsn = 1;
     s->stamp_known = 1;

@@ -12,6 +12,7 @@
 #include "commits.h"
 #include "dcm.h"
 #include "elog.h"
+#include "endian.h"
 #include "pagehash.h"
 #include "wal.h"
 
@@ -76,7 +77,5 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
 /* SQLite's wal-index header, when DB-shm holds a consistent one. */
 int cap_wal_index(capture *c, fmt_wal_index *out);
 
-/* Big-endian 32-bit read, as SQLite's file formats use. */
-uint32_t cap_be32(const uint8_t *p);
 
 #endif

@@ -174,24 +174,6 @@ int fmt_elog_decode_rec(const uint8_t in[FMT_ELOG_REC_HDR], const fmt_elog_file_
 
 /* ---- I/O helpers ------------------------------------------------------ */
 
-/* Read up to len bytes at off; the count read (short only at end of file),
- * or -1 with errno. */
-static ssize_t elog_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
 static int elog_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off, yerr *e)
 {
     size_t done = 0;
@@ -237,7 +219,7 @@ int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, y
     ssize_t n;
 
     *out = NULL;
-    n = elog_pread_full(fd, hb, sizeof hb, 0);
+    n = fmt_pread_full(fd, hb, sizeof hb, 0);
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "read engine log header: %s", strerror(errno));
     if ((size_t)n < sizeof hb)
@@ -308,7 +290,7 @@ static int elog_verify_payload(fmt_elog_reader *r, const fmt_elog_rec *rec, uint
     ssize_t n;
 
     XXH3_64bits_reset(r->xs);
-    n = elog_pread_full(r->fd, (uint8_t *)r->name, rec->name_len, off);
+    n = fmt_pread_full(r->fd, (uint8_t *)r->name, rec->name_len, off);
     if (n < 0)
         goto io_error;
     if ((size_t)n < rec->name_len || memchr(r->name, '\0', rec->name_len))
@@ -319,7 +301,7 @@ static int elog_verify_payload(fmt_elog_reader *r, const fmt_elog_rec *rec, uint
     while (left > 0) {
         uint32_t k = elog_chunk_entries(r, left);
         size_t len = (size_t)k * r->entry;
-        n = elog_pread_full(r->fd, r->buf, len, off);
+        n = fmt_pread_full(r->fd, r->buf, len, off);
         if (n < 0)
             goto io_error;
         if ((size_t)n < len)
@@ -349,7 +331,7 @@ int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e)
 
     r->pages_unread = 0;
     r->buf_len = r->buf_pos = 0;
-    n = elog_pread_full(r->fd, hb, sizeof hb, r->off);
+    n = fmt_pread_full(r->fd, hb, sizeof hb, r->off);
     if (n < 0) {
         yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
                  (unsigned long long)r->off, strerror(errno));
@@ -385,7 +367,7 @@ static int elog_load_chunk(fmt_elog_reader *r, yerr *e)
 {
     uint32_t k = elog_chunk_entries(r, r->pages_unread);
     size_t len = (size_t)k * r->entry;
-    ssize_t n = elog_pread_full(r->fd, r->buf, len, r->next_off);
+    ssize_t n = fmt_pread_full(r->fd, r->buf, len, r->next_off);
 
     if (n < 0) {
         yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",

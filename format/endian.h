@@ -1,6 +1,7 @@
 /*
- * endian.h: fixed byte-order integers for the on-disk formats (internal to
- * format/).
+ * endian.h: fixed byte-order integers for the on-disk formats, and the one
+ * read loop their readers share (format/ and the engine that reads SQLite's
+ * files).
  *
  * Formats are defined byte by byte, so fields are assembled one byte at a
  * time: no casts of unaligned pointers, no dependence on the host's order.
@@ -9,7 +10,13 @@
 #ifndef YEDEK_FMT_ENDIAN_H
 #define YEDEK_FMT_ENDIAN_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+/* Read up to len bytes at off, retrying short reads and EINTR; the count
+ * read (short only at end of file), or -1 with errno. */
+ssize_t fmt_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off);
 
 static inline void fmt_put_le32(uint8_t *p, uint32_t v)
 {

@@ -29,24 +29,6 @@ typedef struct wal_fhdr {
     uint32_t cksum1, cksum2;
 } wal_fhdr;
 
-/* Read up to len bytes at off; the count read (short only at end of file),
- * or -1 with errno. */
-static ssize_t wal_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
 void fmt_wal_checksum(int big_endian, const uint8_t *data, size_t len, uint32_t s[2])
 {
     uint32_t s0 = s[0], s1 = s[1];
@@ -175,7 +157,7 @@ static int wal_load_valid(fmt_wal_reader *r, uint32_t frame, uint32_t s[2], wal_
                           yerr *e)
 {
     size_t fsz = (size_t)wal_frame_size(r);
-    ssize_t n = wal_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
+    ssize_t n = fmt_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
     uint32_t c[2];
 
     if (n < 0) {
@@ -209,7 +191,7 @@ static int wal_same_page(fmt_wal_reader *r, uint32_t frame, yerr *e)
     while (done < r->hdr.page_size) {
         size_t want = r->hdr.page_size - done < sizeof chunk ? r->hdr.page_size - done
                                                              : sizeof chunk;
-        ssize_t n = wal_pread_full(r->fd, chunk, want, off + done);
+        ssize_t n = fmt_pread_full(r->fd, chunk, want, off + done);
         if (n < 0) {
             yerr_set(e, YERR_FAIL, "read WAL frame %u: %s", frame, strerror(errno));
             return -1;
@@ -280,8 +262,8 @@ int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out)
         return 0;
     out->max_frame = w[4];
     /* The salts are copied from the WAL header bytes as they are. */
-    out->salt1 = (uint32_t)buf[32] << 24 | (uint32_t)buf[33] << 16 | (uint32_t)buf[34] << 8 | buf[35];
-    out->salt2 = (uint32_t)buf[36] << 24 | (uint32_t)buf[37] << 16 | (uint32_t)buf[38] << 8 | buf[39];
+    out->salt1 = fmt_get_be32(buf + 32);
+    out->salt2 = fmt_get_be32(buf + 36);
     return 1;
 }
 
@@ -331,7 +313,7 @@ int fmt_wal_read_frame(fmt_wal_reader *r, uint32_t frame, uint32_t *pgno, uint8_
     if (frame == 0 || frame > r->pos.frame)
         return yerr_set(e, YERR_FAIL, "WAL frame %u is outside the committed prefix (1..%u)",
                         frame, r->pos.frame);
-    n = wal_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
+    n = fmt_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "read WAL frame %u: %s", frame, strerror(errno));
     if ((size_t)n == fsz)
