@@ -92,6 +92,11 @@ int cat_tx_begin(catalog *cat, yerr *e)
     return cat_exec(cat, "BEGIN IMMEDIATE", "begin catalog transaction", e);
 }
 
+int cat_tx_begin_read(catalog *cat, yerr *e)
+{
+    return cat_exec(cat, "BEGIN", "begin catalog read", e);
+}
+
 int cat_tx_commit(catalog *cat, yerr *e)
 {
     return cat_exec(cat, "COMMIT", "commit catalog transaction", e);

@@ -53,6 +53,8 @@ sqlite3 *cat_sqlite(catalog *cat);
 const char *cat_repo_dir(const catalog *cat);
 
 int cat_tx_begin(catalog *cat, yerr *e);
+/* A read transaction: one consistent view for a query made of many. */
+int cat_tx_begin_read(catalog *cat, yerr *e);
 int cat_tx_commit(catalog *cat, yerr *e);
 /* Roll back; safe to call when no transaction is open. */
 void cat_tx_rollback(catalog *cat);

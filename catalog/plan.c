@@ -582,7 +582,12 @@ out:
 int cat_plan_find(catalog *cat, const char *database, const cat_target *target,
                   cat_plan *p, yerr *e)
 {
+    /* One snapshot of the catalog for the whole search, even while a
+     * backup registers its row. */
+    if (cat_tx_begin_read(cat, e))
+        return yerr_ctx(e, "plan %s", database);
     if (plan_find(cat, database, target, p, e))
         yerr_ctx(e, "plan %s", p->database_name[0] ? p->database_name : database);
+    cat_tx_rollback(cat);
     return e->code;
 }

@@ -49,7 +49,11 @@ static const char SCHEMA_V1[] =
     "               last_lsn - first_lsn);"
     "CREATE INDEX backupset_by_diff_base"
     "  ON backupset(differential_base_guid);"
-    "CREATE INDEX backupset_by_name ON backupset(database_name);"
+    /* Naming a database: each GUID that carries a name, one probe each. */
+    "CREATE INDEX backupset_by_name ON backupset(database_name, database_guid);"
+    /* A database's newest backup: its current name and fork. */
+    "CREATE INDEX backupset_by_finish"
+    "  ON backupset(database_guid, backup_finish_date, backup_id);"
     "CREATE TABLE backupmark ("
     "  database_guid TEXT NOT NULL,"
     "  name TEXT NOT NULL,"

@@ -5,8 +5,10 @@
 # `yedek sql`, `yedek status`, `yedek mark`, the loadable extension in the
 # sqlite3 shell and in a C program (ext_writer.c), the fail-closed cases (a
 # write without capture, a WAL reset behind capture's back, a replaced file,
-# a journal-mode switch, a damaged or missing capture state) and several
-# processes writing at once.
+# a journal-mode switch, a damaged or missing capture state, a capture
+# writer killed with kill -9) and several processes writing at once.
+# Connections that must stay open while other processes act are "holders":
+# ext_writer or the sqlite3 shell reading statements from a fifo.
 #
 #   bash test_capture_cli.sh PATH-OF-yedek SOURCE-DIR PATH-OF-ext_writer
 set -u
