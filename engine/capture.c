@@ -73,10 +73,14 @@ static int read_file(const char *path, char *buf, size_t size, size_t *len, yerr
     return 0;
 }
 
-/* Write a small file atomically: temporary name, fsync, rename, fsync of
- * the folder. */
+/* Write a small file atomically: temporary name, rename.  Capture steps
+ * skip the fsyncs: a crash of the process loses nothing (the page cache
+ * keeps every write, in order), and after a power failure the files fail
+ * closed (an older state re-captures from an older position; a map that
+ * does not cover the state's LSN is not trusted).  The engine log itself is
+ * synced before any state that points into it is written. */
 static int write_atomic(const char *dir, const char *name, const void *buf, size_t len,
-                        int keep_prev, yerr *e)
+                        int keep_prev, int sync, yerr *e)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
     int fd, dfd;
@@ -86,7 +90,7 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return yerr_set(e, YERR_FAIL, "write %s: %s", tmp, strerror(errno));
-    if (write(fd, buf, len) != (ssize_t)len || fsync(fd) != 0) {
+    if (write(fd, buf, len) != (ssize_t)len || (sync && fsync(fd) != 0)) {
         yerr_set(e, YERR_FAIL, "write %s: %s", tmp, strerror(errno ? errno : EIO));
         close(fd);
         unlink(tmp);
@@ -110,7 +114,7 @@ static int write_atomic(const char *dir, const char *name, const void *buf, size
         unlink(tmp);
         return e->code;
     }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = sync ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
@@ -167,18 +171,18 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
     return yerr_ctx(e, "capture state of %s", c->db_path);
 }
 
-int cap_state_save_dir(const char *dir, const fmt_cstate *s, yerr *e)
+int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e)
 {
     char buf[8192];
     int n = fmt_cstate_encode(s, buf, sizeof buf);
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "encode capture state: too large");
-    return write_atomic(dir, "state", buf, (size_t)n, 1, e);
+    return write_atomic(dir, "state", buf, (size_t)n, 1, sync, e);
 }
 
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
 {
-    return cap_state_save_dir(c->dir, s, e);
+    return cap_state_save_dir(c->dir, s, 0, e);
 }
 
 /* ---- DCM file ---------------------------------------------------------------- */
@@ -212,21 +216,21 @@ int cap_dcm_load(const capture *c, fmt_dcm *d, yerr *e)
     return 0;
 }
 
-int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, yerr *e)
+int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, int sync, yerr *e)
 {
     uint8_t *buf;
     size_t len;
     int rc;
     if (fmt_dcm_encode(d, &buf, &len, e))
         return e->code;
-    rc = write_atomic(dir, "dcm", buf, len, 0, e);
+    rc = write_atomic(dir, "dcm", buf, len, 0, sync, e);
     free(buf);
     return rc;
 }
 
 int cap_dcm_save(const capture *c, const fmt_dcm *d, yerr *e)
 {
-    return cap_dcm_save_dir(c->dir, d, e);
+    return cap_dcm_save_dir(c->dir, d, 0, e);
 }
 
 void cap_break_state(fmt_cstate *s, fmt_dcm *d, const char *reason, int lost)
@@ -447,6 +451,17 @@ int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
     if (s.hashes_lsn == s.next_lsn - 1) { /* a mark changes no page */
         s.hashes_lsn = s.next_lsn;
         s.hashes_off = s.log_end;
+    }
+    {
+        fmt_dcm d;
+        if (cap_dcm_load(c, &d, e) == 0) {
+            if (d.covered_lsn == s.next_lsn - 1)
+                d.covered_lsn = s.next_lsn; /* nor any extent */
+            cap_dcm_save(c, &d, e);
+            fmt_dcm_free(&d);
+        }
+        if (e->code)
+            goto out;
     }
     s.last_commit_time = rec.commit_time;
     cap_state_save(c, &s, e);

@@ -89,23 +89,23 @@ static int check_database(step *st, yerr *e)
     return 0;
 }
 
-/* Hash the transaction's pages into the step's batch and the checksum. */
-static int hash_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
+/* One page of a transaction: into the step's hash batch and the rolling
+ * checksum, the DCM, and the record. */
+static int take_page(step *st, uint32_t pgno, yerr *e)
 {
-    uint64_t *ck = &st->s->db_cksum;
-    for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
-        uint32_t pgno;
-        uint64_t h;
-        if (fmt_wal_read_frame(r, f, &pgno, st->page, e))
-            return e->code;
-        h = cap_page_hash(pgno, st->page, st->c->page_size);
-        *ck ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
-        if (cap_hash_batch_set(st->batch, pgno, h, e))
-            return e->code;
-    }
-    /* Pages past a shrunken end leave the database. */
-    for (uint32_t p = t->db_pages + 1; p <= st->s->db_pages; p++) {
-        *ck ^= cap_hash_batch_get(st->batch, st->ph, p);
+    uint64_t h = cap_page_hash(pgno, st->page, st->c->page_size);
+    st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
+    if (cap_hash_batch_set(st->batch, pgno, h, e)
+        || fmt_dcm_mark_offset(st->d, (uint64_t)(pgno - 1) * st->c->page_size, e))
+        return e->code;
+    return fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL, e);
+}
+
+/* Pages past a shrunken end leave the database (and its checksum). */
+static int drop_pages(step *st, uint32_t db_pages, yerr *e)
+{
+    for (uint32_t p = db_pages + 1; p <= st->s->db_pages; p++) {
+        st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, p);
         if (cap_hash_batch_set(st->batch, p, 0, e))
             return e->code;
     }
@@ -180,20 +180,18 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
     rec.wal_salt1 = t->end.salt1;
     rec.wal_salt2 = t->end.salt2;
     rec.wal_frame = t->commit_frame;
-    if (hash_txn(st, r, t, e))
-        return e->code;
-    rec.cksum_after = s->cksum_known ? s->db_cksum : 0;
     if (fmt_dcm_grow(st->d, (uint32_t)(((uint64_t)t->db_pages * st->c->page_size + FMT_DCM_EXTENT - 1)
                                        / FMT_DCM_EXTENT), e)
         || fmt_elog_write_begin(st->w, &rec, NULL, e))
         return e->code;
     for (uint32_t f = t->first_frame; f <= t->commit_frame; f++) {
         uint32_t pgno;
-        if (fmt_wal_read_frame(r, f, &pgno, st->page, e)
-            || fmt_dcm_mark_offset(st->d, (uint64_t)(pgno - 1) * st->c->page_size, e)
-            || fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL, e))
+        if (fmt_wal_read_frame(r, f, &pgno, st->page, e) || take_page(st, pgno, e))
             return e->code;
     }
+    if (drop_pages(st, t->db_pages, e))
+        return e->code;
+    fmt_elog_write_set_cksum_after(st->w, s->cksum_known ? s->db_cksum : 0);
     if (fmt_elog_write_end(st->w, e))
         return e->code;
     st->wrote = 1;
@@ -361,6 +359,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
     before = s;
     if (s.broken)
         d.trusted = 0; /* after any break, only a full backup re-bases the map */
+    if (d.covered_lsn != s.next_lsn)
+        d.trusted = 0; /* the map is not the state's (a power failure between them) */
     st.dcm_trusted_before = d.trusted;
     if (cap_hash_batch_new(&st.batch, e) || check_database(&st, e) || open_log(&st, e))
         goto out;

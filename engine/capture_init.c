@@ -139,12 +139,12 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
         return e->code;
     d.trusted = 0;
     d.covered_lsn = s->next_lsn;
-    if (cap_dcm_save_dir(dir, &d, e)) {
+    if (cap_dcm_save_dir(dir, &d, 1, e)) {
         fmt_dcm_free(&d);
         return e->code;
     }
     fmt_dcm_free(&d);
-    return cap_state_save_dir(dir, s, e);
+    return cap_state_save_dir(dir, s, 1, e);
 }
 
 int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt_cstate *out,

@@ -50,12 +50,12 @@ void cap_unlock(capture *c);
 /* Read / atomically write DB-yedek/state. */
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e);
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e);
-int cap_state_save_dir(const char *dir, const fmt_cstate *s, yerr *e);
+int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);
 
 /* Load or write the DCM file (a damaged one loads as untrusted). */
 int cap_dcm_load(const capture *c, fmt_dcm *d, yerr *e);
 int cap_dcm_save(const capture *c, const fmt_dcm *d, yerr *e);
-int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, yerr *e);
+int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, int sync, yerr *e);
 
 /* Mark the chain broken in s (first reason wins) and the DCM untrusted.
  * lost: changes may have been missed, so the rolling checksum is no longer

@@ -545,6 +545,11 @@ int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page, 
     return 0;
 }
 
+void fmt_elog_write_set_cksum_after(fmt_elog_writer *w, uint64_t cksum_after)
+{
+    w->rec.cksum_after = cksum_after;
+}
+
 int fmt_elog_write_end(fmt_elog_writer *w, yerr *e)
 {
     uint8_t hb[FMT_ELOG_REC_HDR];

@@ -152,6 +152,9 @@ int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char
                          yerr *e);
 /* page is ignored (may be NULL) when the log keeps no images. */
 int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page, yerr *e);
+/* The checksum after a transaction is known only once its pages have gone
+ * by: set it before fmt_elog_write_end. */
+void fmt_elog_write_set_cksum_after(fmt_elog_writer *w, uint64_t cksum_after);
 int fmt_elog_write_end(fmt_elog_writer *w, yerr *e);
 /* Offset after the last complete record. */
 uint64_t fmt_elog_writer_offset(const fmt_elog_writer *w);
