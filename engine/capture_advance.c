@@ -270,7 +270,10 @@ static int open_log(step *st, yerr *e)
     }
     if (fmt_elog_decode_file_hdr(hdr, &st->fh, e))
         return yerr_ctx(e, "engine log %s", path);
-    return fmt_elog_writer_open(st->log_fd, st->s->log_end, &st->fh, &st->w, e);
+    if (fmt_elog_writer_open(st->log_fd, st->s->log_end, &st->fh, &st->w, e))
+        return e->code;
+    fmt_elog_writer_batch(st->w, 1); /* flushed once, before the sync */
+    return 0;
 }
 
 /* Simple recovery keeps no log for backups: once the map and the state
@@ -305,6 +308,8 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
     st->c->used_hint = s->commits_used;
     if (!st->wrote && !st->dcm_changed && memcmp(s, before, sizeof *s) == 0)
         return 0; /* nothing new: leave the files alone */
+    if (st->wrote && fmt_elog_writer_flush(st->w, e))
+        return e->code;
     if (st->wrote && fsync(st->log_fd) != 0)
         return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
     st->d->covered_lsn = s->next_lsn;

@@ -415,10 +415,13 @@ struct fmt_elog_writer {
     XXH3_state_t *xs; /* owned */
     uint8_t *buf;     /* ELOG_WBUF bytes, owned */
     size_t buf_len;
+    uint64_t buf_off; /* file offset of buf[0] */
+    int batch;        /* keep complete records buffered until a flush */
+    int failed;       /* a write failed: buffered records are lost */
     /* The record being written, between begin and end. */
     int in_rec;
     fmt_elog_rec rec;
-    uint64_t flushed; /* payload bytes already written to the file */
+    uint64_t rec_off; /* file offset of its header */
 };
 
 int fmt_elog_writer_open(int fd, uint64_t off, const fmt_elog_file_hdr *fh,
@@ -445,8 +448,14 @@ int fmt_elog_writer_open(int fd, uint64_t off, const fmt_elog_file_hdr *fh,
     w->fh = *fh;
     w->entry = elog_entry_size(fh);
     w->off = off;
+    w->buf_off = off;
     *out = w;
     return 0;
+}
+
+void fmt_elog_writer_batch(fmt_elog_writer *w, int on)
+{
+    w->batch = on;
 }
 
 void fmt_elog_writer_free(fmt_elog_writer *w)
@@ -464,19 +473,27 @@ uint64_t fmt_elog_writer_offset(const fmt_elog_writer *w)
     return w->off;
 }
 
-/* Write the buffered payload bytes; a failure abandons the record. */
+/* Write the buffer out.  A failure loses whatever it held, complete
+ * records included, so the writer refuses everything after it. */
 static int elog_flush(fmt_elog_writer *w, yerr *e)
 {
-    uint64_t at = w->off + FMT_ELOG_REC_HDR + w->flushed;
+    if (w->failed)
+        return yerr_set(e, YERR_FAIL, "engine log: an earlier write failed");
     if (w->buf_len == 0)
         return 0;
-    if (elog_pwrite_full(w->fd, w->buf, w->buf_len, at, e)) {
+    if (elog_pwrite_full(w->fd, w->buf, w->buf_len, w->buf_off, e)) {
         w->in_rec = 0;
+        w->failed = 1;
         return e->code;
     }
-    w->flushed += w->buf_len;
+    w->buf_off += w->buf_len;
     w->buf_len = 0;
     return 0;
+}
+
+int fmt_elog_writer_flush(fmt_elog_writer *w, yerr *e)
+{
+    return elog_flush(w, e);
 }
 
 static void elog_append(fmt_elog_writer *w, const void *p, size_t len)
@@ -505,9 +522,15 @@ int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char
     t.payload_xxh3 = 0;
     if (elog_check_rec_fields(&t, "engine log write", e))
         return e->code;
+    if (w->failed)
+        return yerr_set(e, YERR_FAIL, "engine log: an earlier write failed");
+    /* Room for the header (written at the end) and the name. */
+    if (w->buf_len + FMT_ELOG_REC_HDR + FMT_ELOG_NAME_MAX > ELOG_WBUF && elog_flush(w, e))
+        return e->code;
     XXH3_64bits_reset(w->xs);
-    w->buf_len = 0;
-    w->flushed = 0;
+    w->rec_off = w->buf_off + w->buf_len;
+    memset(w->buf + w->buf_len, 0, FMT_ELOG_REC_HDR);
+    w->buf_len += FMT_ELOG_REC_HDR;
     elog_append(w, name, nlen);
     w->rec = t;
     w->in_rec = 1;
@@ -560,15 +583,33 @@ int fmt_elog_write_end(fmt_elog_writer *w, yerr *e)
         w->in_rec = 0;
         return e->code;
     }
-    if (elog_flush(w, e))
-        return e->code;
     w->rec.payload_len = fmt_elog_payload_len(&w->fh, w->rec.name_len, w->rec.n_pages);
     w->rec.payload_xxh3 = XXH3_64bits_digest(w->xs);
     w->in_rec = 0;
-    /* The header last: until it lands, the record does not exist. */
+    /* The header last: until it lands, the record does not exist.  It goes
+     * into the buffer when its place is still there, else straight to the
+     * file after the payload that was flushed before it. */
     fmt_elog_encode_rec(&w->rec, hb);
-    if (elog_pwrite_full(w->fd, hb, sizeof hb, w->off, e))
+    if (w->rec_off >= w->buf_off) {
+        memcpy(w->buf + (w->rec_off - w->buf_off), hb, sizeof hb);
+    } else if (elog_flush(w, e) || elog_pwrite_full(w->fd, hb, sizeof hb, w->rec_off, e)) {
+        w->failed = w->batch; /* unbatched, only this record is lost */
+        w->buf_len = 0;
+        w->buf_off = w->off;
         return e->code;
-    w->off += FMT_ELOG_REC_HDR + w->rec.payload_len;
+    }
+    if (w->batch) {
+        w->off = w->rec_off + FMT_ELOG_REC_HDR + w->rec.payload_len;
+        return 0;
+    }
+    if (elog_flush(w, e)) {
+        /* Written one by one, only this record is lost: abandon it and let
+         * the next begin where it began. */
+        w->failed = 0;
+        w->buf_len = 0;
+        w->buf_off = w->rec_off;
+        return e->code;
+    }
+    w->off = w->rec_off + FMT_ELOG_REC_HDR + w->rec.payload_len;
     return 0;
 }

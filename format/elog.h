@@ -148,6 +148,12 @@ typedef struct fmt_elog_writer fmt_elog_writer;
 
 int fmt_elog_writer_open(int fd, uint64_t off, const fmt_elog_file_hdr *fh,
                          fmt_elog_writer **out, yerr *e);
+/* Batch mode: complete records stay in the buffer (one write per buffer
+ * instead of two per record) until fmt_elog_writer_flush, which the caller
+ * must call before relying on them (and before an fsync).  Off by default:
+ * each record is written out when it ends. */
+void fmt_elog_writer_batch(fmt_elog_writer *w, int on);
+int fmt_elog_writer_flush(fmt_elog_writer *w, yerr *e);
 int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char *name,
                          yerr *e);
 /* page is ignored (may be NULL) when the log keeps no images. */

@@ -19,8 +19,36 @@ struct fmt_wal_reader {
     int big_endian;
     fmt_wal_pos pos; /* just after the last transaction returned */
     uint32_t max_frame; /* the wal-index's last committed frame */
+    /* A read window over the file: frames are read twice (validated, then
+     * copied) and neighbours are peeked for padding, so one large read
+     * serves many small ones. */
+    uint8_t *win;
+    uint64_t win_off;
+    size_t win_len;
     uint8_t *frame;  /* FMT_WAL_FRAME_HDR + page_size bytes, owned */
 };
+
+#define WAL_WINDOW (512 * 1024)
+
+/* fmt_pread_full through the reader's window. */
+static ssize_t wal_pread(fmt_wal_reader *r, uint8_t *buf, size_t len, uint64_t off)
+{
+    if (len > WAL_WINDOW)
+        return fmt_pread_full(r->fd, buf, len, off);
+    if (off < r->win_off || off + len > r->win_off + r->win_len) {
+        ssize_t n = fmt_pread_full(r->fd, r->win, WAL_WINDOW, off);
+        if (n < 0)
+            return -1;
+        r->win_off = off;
+        r->win_len = (size_t)n;
+    }
+    {
+        size_t have = r->win_off + r->win_len - off;
+        size_t n = have < len ? have : len;
+        memcpy(buf, r->win + (off - r->win_off), n);
+        return (ssize_t)n;
+    }
+}
 
 /* A decoded frame header. */
 typedef struct wal_fhdr {
@@ -107,7 +135,10 @@ int fmt_wal_reader_open(int fd, const fmt_wal_hdr *h, fmt_wal_pos pos,
     if (!r)
         return yerr_oom(e);
     r->frame = malloc(FMT_WAL_FRAME_HDR + (size_t)h->page_size);
-    if (!r->frame) {
+    r->win = malloc(WAL_WINDOW);
+    if (!r->frame || !r->win) {
+        free(r->frame);
+        free(r->win);
         free(r);
         return yerr_oom(e);
     }
@@ -125,6 +156,7 @@ void fmt_wal_reader_free(fmt_wal_reader *r)
     if (!r)
         return;
     free(r->frame);
+    free(r->win);
     free(r);
 }
 
@@ -157,7 +189,7 @@ static int wal_load_valid(fmt_wal_reader *r, uint32_t frame, uint32_t s[2], wal_
                           yerr *e)
 {
     size_t fsz = (size_t)wal_frame_size(r);
-    ssize_t n = fmt_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
+    ssize_t n = wal_pread(r, r->frame, fsz, wal_frame_off(r, frame));
     uint32_t c[2];
 
     if (n < 0) {
@@ -191,7 +223,7 @@ static int wal_same_page(fmt_wal_reader *r, uint32_t frame, yerr *e)
     while (done < r->hdr.page_size) {
         size_t want = r->hdr.page_size - done < sizeof chunk ? r->hdr.page_size - done
                                                              : sizeof chunk;
-        ssize_t n = fmt_pread_full(r->fd, chunk, want, off + done);
+        ssize_t n = wal_pread(r, chunk, want, off + done);
         if (n < 0) {
             yerr_set(e, YERR_FAIL, "read WAL frame %u: %s", frame, strerror(errno));
             return -1;
@@ -313,7 +345,7 @@ int fmt_wal_read_frame(fmt_wal_reader *r, uint32_t frame, uint32_t *pgno, uint8_
     if (frame == 0 || frame > r->pos.frame)
         return yerr_set(e, YERR_FAIL, "WAL frame %u is outside the committed prefix (1..%u)",
                         frame, r->pos.frame);
-    n = fmt_pread_full(r->fd, r->frame, fsz, wal_frame_off(r, frame));
+    n = wal_pread(r, r->frame, fsz, wal_frame_off(r, frame));
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "read WAL frame %u: %s", frame, strerror(errno));
     if ((size_t)n == fsz)
