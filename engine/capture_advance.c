@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replay.h"
 #include "wal.h"
 
 typedef struct step {
@@ -52,11 +53,33 @@ static uint32_t db_change_counter(const step *st)
     return pread(st->c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr ? fmt_get_be32(hdr + 24) : 0;
 }
 
+/* The database file holds exactly the state capture stands at: the proof
+ * that frames which left the WAL unseen held nothing capture lacks (a
+ * plain reader closing last checkpoints and removes a WAL of captured
+ * frames).  Reads the whole file, so only for this rare moment. */
+static int file_is_captured_state(step *st)
+{
+    uint64_t size, ck;
+    yerr ignored;
+    yerr_clear(&ignored);
+    if (!st->s->cksum_known || st->s->hashes_lsn != st->s->next_lsn
+        || cap_stat_stamp(st->c->db_path, &size, NULL, NULL, NULL) != 0
+        || size != (uint64_t)st->s->db_pages * st->c->page_size
+        || eng_image_checksum(st->c->db_fd, st->c->page_size, st->s->db_pages, &ck, &ignored))
+        return 0;
+    return ck == st->s->db_cksum;
+}
+
 /* Why frames may be gone: the WAL went away or was reset while the database
  * file changed; a moved change counter says it was written directly. */
 static void break_unseen(step *st, const char *what)
 {
     char why[FMT_CSTATE_TEXT_MAX];
+    if (file_is_captured_state(st)) {
+        st->s->stamp_known = cap_stat_stamp(st->c->db_path, &st->s->stamp_size,
+                                            &st->s->stamp_mtime_ns, NULL, NULL) == 0;
+        return;
+    }
     if (db_change_counter(st) != st->s->change_counter)
         snprintf(why, sizeof why, "the database was written in rollback-journal mode, outside"
                                   " capture (and the WAL %s)", what);

@@ -559,6 +559,15 @@ kill_writer "$DB"
 sqlite3 "$DB" "SELECT count(*) FROM t" >/dev/null
 expect_rows "(f) the killed writer's commit is in the database" "$DB" "0,1"
 expect_broken "(f) kill -9 after capture steps, then a plain reader removes the WAL" "$DB" "WAL|without capture"
+# ... but once capture has read those frames, a plain reader removing the WAL
+# loses nothing: capture proves the file is the state it stands at.
+DB=$(captured_db crash_caught_up)
+kill_writer "$DB"
+expect_lsn "(f) kill -9, caught up by yedek status" "$DB" 2
+sqlite3 "$DB" "SELECT count(*) FROM t" >/dev/null
+expect_rows "(f) the killed writer's commit is in the database" "$DB" "1"
+expect_intact "(f) kill -9, caught up, then a plain reader removes the WAL" "$DB"
+expect_lsn "(f) kill -9, caught up, then a plain reader removes the WAL" "$DB" 2
 
 # ---- several processes at once ------------------------------------------------------
 
