@@ -147,6 +147,19 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
     return cap_state_save_dir(dir, s, 1, e);
 }
 
+/* Undo a half-made DB-yedek: only the files init writes, then the folder. */
+static int remove_start(const char *dir)
+{
+    static const char *const files[] = {"state", "state.tmp", "state.prev", "log", "dcm",
+                                        "dcm.tmp", "pagehash"};
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    return rmdir(dir);
+}
+
 int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt_cstate *out,
              yerr *e)
 {
@@ -205,9 +218,7 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
         goto fail;
     }
     if (write_start(dir, real, fd, s, hdr, e)) {
-        char cmd[PATH_MAX + 16];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* leave no half state behind */
-        if (system(cmd) != 0)
+        if (remove_start(dir) != 0) /* leave no half state behind */
             yerr_hint(e, "remove %s before trying again", dir);
         yerr_ctx(e, "init %s", db_path);
         goto fail;
