@@ -177,6 +177,12 @@ int make_db(const char *path, int rows, uint64_t seed)
     uint8_t blob[8192];
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix");
 
+    /* YEDEK_TEST_PAGE_SIZE runs the same tests at another page size. */
+    if (rc == SQLITE_OK && getenv("YEDEK_TEST_PAGE_SIZE")) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA page_size=%d", atoi(getenv("YEDEK_TEST_PAGE_SIZE")));
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db,
                           "PRAGMA journal_mode=WAL;"
