@@ -256,7 +256,17 @@ static int wal_fold_padding(fmt_wal_reader *r, fmt_wal_txn *txn, uint32_t pgno,
         wal_fhdr f;
         int rc;
 
+        uint8_t peek[FMT_WAL_FRAME_HDR];
+        wal_fhdr ph;
+
         if (wal_frame_off(r, next) >= limit)
+            return 0;
+        /* Most next frames are the next transaction's: tell from the
+         * header alone, before checksumming a page twice. */
+        if (wal_pread(r, peek, sizeof peek, wal_frame_off(r, next)) != (ssize_t)sizeof peek)
+            return 0;
+        wal_decode_fhdr(peek, &ph);
+        if (ph.pgno != pgno || ph.commit != txn->db_pages)
             return 0;
         rc = wal_load_valid(r, next, c, &f, e);
         if (rc <= 0)
