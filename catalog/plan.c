@@ -216,6 +216,7 @@ static int relax(psearch *s, int to_lsn_is_goal, int64_t lsn, int count,
 
     if (to_lsn_is_goal) {
         if (s->goal < 0) {
+            /* The goal is one more state, under an LSN no real one has. */
             if (state_at(s, INT64_MIN, &s->goal, e))
                 return e->code;
         }

@@ -436,7 +436,9 @@ int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
     rec.kind = FMT_ELOG_MARK;
     rec.lsn_start = s.next_lsn;
     rec.lsn_end = s.next_lsn + 1;
-    rec.commit_time = cap_now() > s.last_commit_time ? cap_now() : s.last_commit_time;
+    rec.commit_time = cap_now();
+    if (rec.commit_time < s.last_commit_time)
+        rec.commit_time = s.last_commit_time; /* time never runs backwards in the log */
     rec.db_pages = s.db_pages;
     rec.cksum_before = rec.cksum_after = s.db_cksum;
     if (fmt_elog_write_begin(w, &rec, name, e) || fmt_elog_write_end(w, e))
