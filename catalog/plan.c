@@ -206,7 +206,8 @@ static pheap_item heap_pop(psearch *s)
 
 /* ---- relaxation ---------------------------------------------------------- */
 
-/* Offer a way into state `to` (or the goal when `to` < 0). */
+/* Offer a way into the state at `lsn` (or into the goal): kept when it is
+ * cheaper than what the state has and its bound does not exceed the best. */
 static int relax(psearch *s, int to_lsn_is_goal, int64_t lsn, int count,
                  int64_t bytes, int pred, const prow *row, int base_full,
                  const pstep *step, yerr *e)
