@@ -380,14 +380,20 @@ int cap_wal_index(capture *c, fmt_wal_index *out)
 
 /* ---- steps any command can ask for -------------------------------------------- */
 
-int cap_advance(capture *c, yerr *e)
+/* A capture step under the capture lock (see cap_advance_locked). */
+static int advance_under_lock(capture *c, int close_gen, const uint32_t *succ, yerr *e)
 {
     int rc;
     if (cap_lock(c, e))
         return e->code;
-    rc = cap_advance_locked(c, 0, NULL, e);
+    rc = cap_advance_locked(c, close_gen, succ, e);
     cap_unlock(c);
     return rc;
+}
+
+int cap_advance(capture *c, yerr *e)
+{
+    return advance_under_lock(c, 0, NULL, e);
 }
 
 int cap_break(capture *c, const char *reason, yerr *e)
@@ -518,12 +524,7 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
          * are all in the database file by now.  Capture them first, and
          * remember the salts the new generation will carry. */
         uint32_t succ[2] = {fmt_get_be32(p + 16), fmt_get_be32(p + 20)};
-        int rc;
-        if (cap_lock(c, e))
-            return e->code;
-        rc = cap_advance_locked(c, 1, succ, e);
-        cap_unlock(c);
-        return rc;
+        return advance_under_lock(c, 1, succ, e);
     }
     if (off >= FMT_WAL_HDR && amt >= FMT_WAL_FRAME_HDR
         && (uint64_t)(off - FMT_WAL_HDR) % frame_size == 0 && fmt_get_be32(p + 4) != 0) {
@@ -539,12 +540,7 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
 
 int cap_on_wal_gone(capture *c, yerr *e)
 {
-    int rc;
-    if (cap_lock(c, e))
-        return e->code;
-    rc = cap_advance_locked(c, 1, NULL, e);
-    cap_unlock(c);
-    return rc;
+    return advance_under_lock(c, 1, NULL, e);
 }
 
 int cap_on_db_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
