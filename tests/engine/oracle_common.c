@@ -1,6 +1,7 @@
 #include "oracle_common.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +293,19 @@ double test_scale(void)
     if (v > 100)
         v = 100;
     return v;
+}
+
+void check_at(checks *c, int ok, const char *fmt, ...)
+{
+    va_list ap;
+    if (ok) {
+        c->pass++;
+        return;
+    }
+    c->fail++;
+    fprintf(stderr, "FAIL: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }

@@ -53,4 +53,12 @@ double now_s(void);
 /* YEDEK_TEST_SCALE (default 1.0), clamped to (0, 100]. */
 double test_scale(void);
 
+/* Pass and fail counts of a test program, which ends with the line
+ * "N passed, M failed"; each failure is printed as "FAIL: ..." at once. */
+typedef struct checks {
+    int pass, fail;
+} checks;
+
+void check_at(checks *c, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

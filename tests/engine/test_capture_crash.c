@@ -54,25 +54,8 @@
 
 #define ROUNDS_PER_DB 5
 
-static int g_pass, g_fail;
-static int g_round_failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    if (ok) {
-        g_pass++;
-        return;
-    }
-    g_fail++;
-    g_round_failed = 1;
-    fprintf(stderr, "FAIL: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
+static checks g_checks;
+#define check(...) check_at(&g_checks, __VA_ARGS__)
 
 typedef struct dbctx {
     char dir[PATH_MAX], db[PATH_MAX], start[PATH_MAX], replay[PATH_MAX];
@@ -385,6 +368,7 @@ int main(void)
 {
     double scale = test_scale(), t0 = now_s();
     int rounds = (int)(50 * scale + 0.5);
+    int round_fails = 0;
     const char *seed_env = getenv("YEDEK_TEST_SEED");
     uint64_t seed = seed_env && *seed_env ? strtoull(seed_env, NULL, 0) : 0x5eed2024;
     const char *tmp = getenv("TMPDIR");
@@ -425,7 +409,7 @@ int main(void)
             if (db_setup(&d, root, round / ROUNDS_PER_DB, orng_next(&master)) != 0)
                 break;
         }
-        g_round_failed = 0;
+        round_fails = g_checks.fail;
         snprintf(sd, sizeof sd, "%" PRIu64, orng_next(&master));
         delay_ms = (int)orng_range(&master, 5, 200);
         argv[0] = ORACLE_WRITER;
@@ -456,7 +440,7 @@ int main(void)
                ", %6ld log records, rolling checksum %s%s\n",
                round, round / ROUNDS_PER_DB, delay_ms, seq, recs,
                ck_known ? "known" : "LOST",
-               g_round_failed ? "  <-- FAILED" : "");
+               g_checks.fail != round_fails ? "  <-- FAILED" : "");
         fflush(stdout);
         if ((round + 1) % ROUNDS_PER_DB == 0 || round + 1 == rounds)
             total_recs += recs;
@@ -467,7 +451,7 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", root);
-        if (g_fail)
+        if (g_checks.fail)
             printf("(YEDEK_TEST_KEEP=1 keeps the files for a look)\n");
     } else {
         printf("kept %s\n", root);
@@ -475,6 +459,6 @@ int main(void)
     printf("%d writers killed mid-run, %d ended before the kill; %ld log records checked; "
            "rolling checksum lost in %d rounds; %.2fs\n",
            kills_mid, early_exit, total_recs, ck_lost, now_s() - t0);
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    printf("%d passed, %d failed\n", g_checks.pass, g_checks.fail);
+    return g_checks.fail ? 1 : 0;
 }

@@ -54,23 +54,8 @@
 
 #define NWRITERS 2
 
-static int g_pass, g_fail;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    if (ok) {
-        g_pass++;
-        return;
-    }
-    g_fail++;
-    fprintf(stderr, "FAIL: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
+static checks g_checks;
+#define check(...) check_at(&g_checks, __VA_ARGS__)
 
 /* A per-record property: counted once, with its first few violations. */
 typedef struct tally {
@@ -450,7 +435,7 @@ done:
         printf("replayed %ld records (%ld matched a recorded seq, %ld left seq unchanged), "
                "engine log %.1f MiB\n",
                n_rec, n_matched, n_unchanged, (double)log_bytes / (1 << 20));
-        if (g_pass + g_fail > 1)
+        if (g_checks.pass + g_checks.fail > 1)
             printf("time: writers %.2fs, catch-up %.2fs, replay %.2fs, total %.2fs\n",
                    t_write - t0, t_adv - t_write, t_replay - t_adv, now_s() - t0);
     }
@@ -460,11 +445,11 @@ done:
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", dir);
-        if (g_fail)
+        if (g_checks.fail)
             printf("(YEDEK_TEST_KEEP=1 keeps the files for a look)\n");
     } else {
         printf("kept %s\n", dir);
     }
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail ? 1 : 0;
+    printf("%d passed, %d failed\n", g_checks.pass, g_checks.fail);
+    return g_checks.fail ? 1 : 0;
 }
