@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
 #include "wal.h"
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -89,24 +90,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint8_t *b;
-    size_t len;
-    int fd;
-
-    if (size == 0)
-        return 0;
-    len = size - 1;
-    b = malloc(len + 1);
-    fd = memfd_create("fuzz_wal", 0);
-    if (!b || fd < 0)
-        abort();
-    memcpy(b, data + 1, len);
-    if (data[0] & 1)
-        reseal(b, len);
-    if (pwrite(fd, b, len, 0) != (ssize_t)len)
-        abort();
-    run(fd, b, len);
-    close(fd);
-    free(b);
-    return 0;
+    return fuzz_file(data, size, "fuzz_wal", reseal, run);
 }
