@@ -73,13 +73,12 @@ static int read_file(const char *path, char *buf, size_t size, size_t *len, yerr
     return 0;
 }
 
-/* Write a small file atomically: temporary name, rename.  Capture steps
- * skip the fsyncs: a crash of the process loses nothing (the page cache
- * keeps every write, in order), and after a power failure the files fail
- * closed (an older state re-captures from an older position; a map that
- * does not cover the state's LSN is not trusted).  The engine log itself is
- * synced before any state that points into it is written. */
-static int write_atomic(const char *dir, const char *name, const void *buf, size_t len,
+/* Capture steps skip the fsyncs: a crash of the process loses nothing (the
+ * page cache keeps every write, in order), and after a power failure the
+ * files fail closed (an older state re-captures from an older position; a
+ * map that does not cover the state's LSN is not trusted).  The engine log
+ * itself is synced before any state that points into it is written. */
+int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
                         int keep_prev, int sync, yerr *e)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
@@ -162,6 +161,8 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
         char reason[FMT_CSTATE_TEXT_MAX];
         snprintf(reason, sizeof reason, "the capture state was damaged or removed (%s)", why.msg);
         cap_break_state(s, NULL, reason, 1);
+        /* Nor can a map a full backup was starting be trusted. */
+        cap_maps_drop_next(c);
         if (cap_state_save(c, s, e) == 0)
             return 0;
     }
@@ -177,7 +178,7 @@ int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e)
     int n = fmt_cstate_encode(s, buf, sizeof buf);
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "encode capture state: too large");
-    return write_atomic(dir, "state", buf, (size_t)n, 1, sync, e);
+    return cap_write_atomic(dir, "state", buf, (size_t)n, 1, sync, e);
 }
 
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
@@ -185,58 +186,10 @@ int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
     return cap_state_save_dir(c->dir, s, 0, e);
 }
 
-/* ---- DCM file ---------------------------------------------------------------- */
-
-int cap_dcm_load(const capture *c, fmt_dcm *d, yerr *e)
+void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost)
 {
-    char path[PATH_MAX];
-    uint8_t *buf = NULL;
-    struct stat st;
-    int fd, rc = -1;
-    yerr ignored;
-
-    memset(d, 0, sizeof *d);
-    if (cap_path(c, "dcm", path, sizeof path, e))
-        return e->code;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size < (1 << 27)) {
-        buf = malloc((size_t)st.st_size + 1);
-        if (buf && read(fd, buf, (size_t)st.st_size) == st.st_size)
-            rc = fmt_dcm_decode(buf, (size_t)st.st_size, d, &ignored);
-    }
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    if (rc != 0) {
-        /* Missing or damaged: start an empty map that nobody may trust. */
-        if (fmt_dcm_init(d, 0, 0, 0, e))
-            return e->code;
-        d->trusted = 0;
-    }
-    return 0;
-}
-
-int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, int sync, yerr *e)
-{
-    uint8_t *buf;
-    size_t len;
-    int rc;
-    if (fmt_dcm_encode(d, &buf, &len, e))
-        return e->code;
-    rc = write_atomic(dir, "dcm", buf, len, 0, sync, e);
-    free(buf);
-    return rc;
-}
-
-int cap_dcm_save(const capture *c, const fmt_dcm *d, yerr *e)
-{
-    return cap_dcm_save_dir(c->dir, d, 0, e);
-}
-
-void cap_break_state(fmt_cstate *s, fmt_dcm *d, const char *reason, int lost)
-{
-    if (d)
-        d->trusted = 0;
+    if (m)
+        cap_maps_untrust(m);
     if (lost)
         s->cksum_known = 0;
     if (s->broken)
@@ -354,7 +307,7 @@ int cap_wal_index(capture *c, fmt_wal_index *out)
 {
     char path[PATH_MAX];
     struct stat st;
-    uint8_t buf[96];
+    uint8_t buf[FMT_WAL_INDEX_READ];
 
     snprintf(path, sizeof path, "%s-shm", c->db_path);
     if (stat(path, &st) != 0)
@@ -399,16 +352,16 @@ int cap_advance(capture *c, yerr *e)
 int cap_break(capture *c, const char *reason, yerr *e)
 {
     fmt_cstate s;
-    fmt_dcm d;
+    cap_maps m;
     int rc;
 
     if (cap_lock(c, e))
         return e->code;
-    rc = cap_state_load(c, &s, e) || cap_dcm_load(c, &d, e);
+    rc = cap_state_load(c, &s, e) || cap_maps_load(c, &m, e);
     if (!rc) {
-        cap_break_state(&s, &d, reason, 1);
-        rc = cap_dcm_save(c, &d, e) || cap_state_save(c, &s, e);
-        fmt_dcm_free(&d);
+        cap_break_state(&s, &m, reason, 1);
+        rc = cap_maps_save(c, &m, e) || cap_state_save(c, &s, e);
+        cap_maps_free(&m);
     }
     cap_unlock(c);
     return rc ? e->code : 0;
@@ -461,12 +414,11 @@ int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
         s.hashes_off = s.log_end;
     }
     {
-        fmt_dcm d;
-        if (cap_dcm_load(c, &d, e) == 0) {
-            if (d.covered_lsn == s.next_lsn - 1)
-                d.covered_lsn = s.next_lsn; /* nor any extent */
-            cap_dcm_save(c, &d, e);
-            fmt_dcm_free(&d);
+        cap_maps m;
+        if (cap_maps_load(c, &m, e) == 0) {
+            cap_maps_cover(&m, s.next_lsn - 1, s.next_lsn); /* nor any extent */
+            cap_maps_save(c, &m, e);
+            cap_maps_free(&m);
         }
         if (e->code)
             goto out;
@@ -485,15 +437,15 @@ out:
 
 int cap_status_read(capture *c, cap_status *out, yerr *e)
 {
-    fmt_dcm d;
-    struct stat st;
+    cap_maps m;
+    fmt_dcm *d = &m.cur;
     char path[PATH_MAX];
 
     memset(out, 0, sizeof *out);
     if (cap_lock(c, e))
         return e->code;
     if (cap_advance_locked(c, 0, NULL, e) || cap_state_load(c, &out->state, e)
-        || cap_dcm_load(c, &d, e)) {
+        || cap_maps_load(c, &m, e)) {
         cap_unlock(c);
         return e->code;
     }
@@ -503,12 +455,27 @@ int cap_status_read(capture *c, cap_status *out, yerr *e)
         out->wal_mode = pread(c->db_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr
                         && hdr[18] == 2 && hdr[19] == 2;
     }
-    out->dcm_marked = fmt_dcm_count(&d);
-    out->dcm_extents = d.n_extents;
-    out->dcm_trusted = d.trusted;
-    fmt_dcm_free(&d);
-    if (cap_path(c, "log", path, sizeof path, e) == 0 && stat(path, &st) == 0)
-        out->log_bytes = (uint64_t)st.st_size;
+    out->dcm_marked = fmt_dcm_count(d);
+    out->dcm_extents = d->n_extents;
+    out->dcm_trusted = d->trusted;
+    out->dcm_base_lsn = d->base_lsn;
+    cap_maps_free(&m);
+    /* What the log holds: from its first record to its end (the records a
+     * log backup saved are a hole in the file, not bytes). */
+    if (cap_path(c, "log", path, sizeof path, e) == 0) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        uint8_t hdr[FMT_ELOG_FILE_HDR];
+        fmt_elog_file_hdr fh;
+        yerr ignored;
+        if (fd >= 0 && pread(fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr
+            && fmt_elog_decode_file_hdr(hdr, &fh, &ignored) == 0
+            && out->state.log_end >= fmt_elog_start(&fh)) {
+            out->log_bytes = out->state.log_end - fmt_elog_start(&fh);
+            out->log_first_lsn = fh.first_lsn;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
     return 0;
 }
 

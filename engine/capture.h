@@ -77,7 +77,9 @@ typedef struct cap_status {
     fmt_cstate state;
     uint32_t dcm_marked, dcm_extents;
     int dcm_trusted;
-    uint64_t log_bytes;
+    uint64_t dcm_base_lsn;
+    uint64_t log_bytes;      /* records the engine log holds */
+    uint64_t log_first_lsn;  /* the first of them (where the next log backup starts) */
     int wal_mode;     /* the database file's header says WAL */
 } cap_status;
 

@@ -24,7 +24,7 @@ typedef struct step {
     capture *c;
     fmt_cstate *s;
     const fmt_cstate *start; /* the state on disk when the step began */
-    fmt_dcm *d;
+    cap_maps *m;
     cap_pagehash *ph;
     int log_fd;
     fmt_elog_file_hdr fh;
@@ -87,7 +87,7 @@ static void break_unseen(step *st, const char *what)
         snprintf(why, sizeof why, "the database changed outside capture: its WAL was %s before"
                                   " capture read it (by a process without capture, or the file"
                                   " was replaced)", what);
-    cap_break_state(st->s, st->d, why, 1);
+    cap_break_state(st->s, st->m, why, 1);
 }
 
 /* The database file itself: still the same file, still in WAL mode, not
@@ -103,12 +103,12 @@ static int check_database(step *st, yerr *e)
                         n < 0 ? strerror(errno) : "file too short");
     if (cap_stat_stamp(st->c->db_path, NULL, NULL, &dev, &ino) == 0
         && (dev != st->s->db_dev || ino != st->s->db_ino)) {
-        cap_break_state(st->s, st->d, "the database file was replaced", 1);
+        cap_break_state(st->s, st->m, "the database file was replaced", 1);
         st->s->db_dev = dev;
         st->s->db_ino = ino;
     }
     if (hdr[18] != 2 || hdr[19] != 2)
-        cap_break_state(st->s, st->d, "the database left WAL mode (journal mode switched)", 1);
+        cap_break_state(st->s, st->m, "the database left WAL mode (journal mode switched)", 1);
     return 0;
 }
 
@@ -119,7 +119,7 @@ static int take_page(step *st, uint32_t pgno, yerr *e)
     uint64_t h = cap_page_hash(pgno, st->page, st->c->page_size);
     st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
     if (cap_hash_batch_set(st->batch, pgno, h, e)
-        || fmt_dcm_mark_offset(st->d, (uint64_t)(pgno - 1) * st->c->page_size, e))
+        || cap_maps_mark(st->m, (uint64_t)(pgno - 1) * st->c->page_size, e))
         return e->code;
     return fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL, e);
 }
@@ -188,7 +188,7 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
         snprintf(why, sizeof why,
                  "a transaction was committed by a process without capture (WAL frame %u)",
                  t->commit_frame);
-        cap_break_state(s, st->d, why, 0);
+        cap_break_state(s, st->m, why, 0);
         rec.flags |= FMT_ELOG_FOREIGN;
         time = cap_now();
     }
@@ -203,7 +203,7 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
     rec.wal_salt1 = t->end.salt1;
     rec.wal_salt2 = t->end.salt2;
     rec.wal_frame = t->commit_frame;
-    if (fmt_dcm_grow(st->d, (uint32_t)(((uint64_t)t->db_pages * st->c->page_size + FMT_DCM_EXTENT - 1)
+    if (cap_maps_grow(st->m, (uint32_t)(((uint64_t)t->db_pages * st->c->page_size + FMT_DCM_EXTENT - 1)
                                        / FMT_DCM_EXTENT), e)
         || fmt_elog_write_begin(st->w, &rec, NULL, e))
         return e->code;
@@ -335,8 +335,9 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
         return e->code;
     if (st->wrote && fsync(st->log_fd) != 0)
         return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
-    st->d->covered_lsn = s->next_lsn;
-    if (cap_dcm_save(st->c, st->d, e) || cap_state_save(st->c, s, e))
+    st->m->cur.covered_lsn = s->next_lsn;
+    st->m->next.covered_lsn = s->next_lsn;
+    if (cap_maps_save(st->c, st->m, e) || cap_state_save(st->c, s, e))
         return e->code;
     /* The records and the state are durable; now the page hashes. */
     if (st->wrote && s->cksum_known && s->hashes_lsn == before->next_lsn) {
@@ -359,7 +360,7 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
 int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
 {
     fmt_cstate s, before;
-    fmt_dcm d;
+    cap_maps m;
     step st;
     char path[PATH_MAX];
 
@@ -367,12 +368,12 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
     st.c = c;
     st.s = &s;
     st.start = &before;
-    st.d = &d;
+    st.m = &m;
     st.log_fd = -1;
-    memset(&d, 0, sizeof d);
+    memset(&m, 0, sizeof m);
     if (cap_state_load(c, &s, e))
         return e->code;
-    if (cap_dcm_load(c, &d, e))
+    if (cap_maps_load(c, &m, e))
         return e->code;
     st.page = malloc(c->page_size);
     if (!st.page) {
@@ -386,16 +387,18 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
      * (they may be ahead of the state); neither can the checksum. */
     before = s;
     if (s.broken)
-        d.trusted = 0; /* after any break, only a full backup re-bases the map */
-    if (d.covered_lsn != s.next_lsn)
-        d.trusted = 0; /* the map is not the state's (a power failure between them) */
-    st.dcm_trusted_before = d.trusted;
+        m.cur.trusted = 0; /* after any break, only a full backup re-bases the map */
+    if (m.cur.covered_lsn != s.next_lsn)
+        m.cur.trusted = 0; /* the map is not the state's (a power failure between them) */
+    if (m.has_next && m.next.covered_lsn != s.next_lsn)
+        m.next.trusted = 0;
+    st.dcm_trusted_before = m.cur.trusted + 2 * m.next.trusted;
     if (cap_hash_batch_new(&st.batch, e) || check_database(&st, e) || open_log(&st, e))
         goto out;
     if (s.hashes_lsn != s.next_lsn && redo_hashes(&st, e))
         goto out;
     if (read_wal(&st, e) == 0) {
-        st.dcm_changed = st.dcm_changed || d.trusted != st.dcm_trusted_before;
+        st.dcm_changed = st.dcm_changed || m.cur.trusted + 2 * m.next.trusted != st.dcm_trusted_before;
         finish(&st, &before, close_gen, succ, e);
     }
 out:
@@ -406,7 +409,7 @@ out:
         close(st.log_fd);
     cap_pagehash_close(st.ph);
     cap_hash_batch_free(st.batch);
-    fmt_dcm_free(&d);
+    cap_maps_free(&m);
     free(st.page);
     return e->code;
 }

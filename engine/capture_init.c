@@ -112,8 +112,6 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
 {
     char path[PATH_MAX];
     cap_pagehash *ph = NULL;
-    fmt_dcm d;
-    uint64_t size;
 
     snprintf(path, sizeof path, "%s/pagehash", dir);
     if (cap_pagehash_open(path, s->page_size, &ph, e)
@@ -133,17 +131,8 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
     if (create_log(dir, s, &s->log_end, e))
         return e->code;
     s->hashes_off = s->log_end;
-    /* No base full yet: the map may not be trusted until one exists. */
-    size = (uint64_t)s->db_pages * s->page_size;
-    if (fmt_dcm_init(&d, (uint32_t)((size + FMT_DCM_EXTENT - 1) / FMT_DCM_EXTENT), 0, 0, e))
+    if (cap_maps_init_dir(dir, (uint64_t)s->db_pages * s->page_size, s->next_lsn, e))
         return e->code;
-    d.trusted = 0;
-    d.covered_lsn = s->next_lsn;
-    if (cap_dcm_save_dir(dir, &d, 1, e)) {
-        fmt_dcm_free(&d);
-        return e->code;
-    }
-    fmt_dcm_free(&d);
     return cap_state_save_dir(dir, s, 1, e);
 }
 
@@ -151,7 +140,7 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
 static int remove_start(const char *dir)
 {
     static const char *const files[] = {"state", "state.tmp", "state.prev", "log", "dcm",
-                                        "dcm.tmp", "pagehash"};
+                                        "dcm.tmp", "dcm.next", "dcm.next.tmp", "pagehash"};
     char path[PATH_MAX];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);

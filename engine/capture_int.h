@@ -52,15 +52,43 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e);
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e);
 int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);
 
-/* Load or write the DCM file (a damaged one loads as untrusted). */
-int cap_dcm_load(const capture *c, fmt_dcm *d, yerr *e);
-int cap_dcm_save(const capture *c, const fmt_dcm *d, yerr *e);
-int cap_dcm_save_dir(const char *dir, const fmt_dcm *d, int sync, yerr *e);
+/* Write a small file in dir atomically: temporary name, optional fsync,
+ * rename (keep_prev: the old file stays as NAME.prev). */
+int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
+                     int keep_prev, int sync, yerr *e);
 
-/* Mark the chain broken in s (first reason wins) and the DCM untrusted.
+/*
+ * The DCM files: `dcm`, the map of the current base full, and `dcm.next`,
+ * present while a full backup runs: the map of the epoch that full will
+ * start (clear at its snapshot LSN).  Every capture step marks both and
+ * every break distrusts both, so whether the full is published (next
+ * becomes current) or fails (next is dropped), no change goes unmarked.
+ * A missing or damaged map loads as an empty untrusted one.
+ */
+typedef struct cap_maps {
+    fmt_dcm cur;
+    fmt_dcm next;
+    int has_next;
+} cap_maps;
+
+int cap_maps_load(const capture *c, cap_maps *m, yerr *e);
+int cap_maps_save(const capture *c, const cap_maps *m, yerr *e);
+void cap_maps_free(cap_maps *m);
+int cap_maps_mark(cap_maps *m, uint64_t off, yerr *e);
+int cap_maps_grow(cap_maps *m, uint32_t n_extents, yerr *e);
+void cap_maps_untrust(cap_maps *m);
+/* Maps that cover `from` now cover `to` (records in between mark nothing). */
+void cap_maps_cover(cap_maps *m, uint64_t from, uint64_t to);
+/* Remove dcm.next (best effort: a leftover is never trusted without a
+ * published full). */
+void cap_maps_drop_next(const capture *c);
+/* The initial map, written by cap_init into a folder not yet live. */
+int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
+
+/* Mark the chain broken in s (first reason wins) and the maps untrusted.
  * lost: changes may have been missed, so the rolling checksum is no longer
  * known either (a full backup re-bases it). */
-void cap_break_state(fmt_cstate *s, fmt_dcm *d, const char *reason, int lost);
+void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
 
 /* The wall clock, microseconds. */
 int64_t cap_now(void);

@@ -49,13 +49,14 @@ void fmt_elog_encode_file_hdr(const fmt_elog_file_hdr *h, uint8_t out[FMT_ELOG_F
     fmt_put_le64(out + 16, h->first_lsn);
     memcpy(out + 24, h->guid, 16);
     fmt_put_le32(out + 40, h->flags);
+    fmt_put_le64(out + 44, h->start_off);
     fmt_put_le64(out + ELOG_FILE_SUMMED, XXH3_64bits(out, ELOG_FILE_SUMMED));
 }
 
 int fmt_elog_decode_file_hdr(const uint8_t in[FMT_ELOG_FILE_HDR], fmt_elog_file_hdr *h,
                              yerr *e)
 {
-    static const uint8_t zero[12];
+    static const uint8_t zero[4];
     fmt_elog_file_hdr t;
 
     if (memcmp(in, elog_file_magic, sizeof elog_file_magic) != 0)
@@ -68,12 +69,21 @@ int fmt_elog_decode_file_hdr(const uint8_t in[FMT_ELOG_FILE_HDR], fmt_elog_file_
     t.first_lsn = fmt_get_le64(in + 16);
     memcpy(t.guid, in + 24, 16);
     t.flags = fmt_get_le32(in + 40);
+    t.start_off = fmt_get_le64(in + 44);
     if (elog_check_file_fields(&t, e))
         return e->code;
-    if (memcmp(in + 44, zero, sizeof zero) != 0)
+    if (t.start_off != 0 && (t.start_off < FMT_ELOG_FILE_HDR || t.start_off > (UINT64_C(1) << 62)))
+        return yerr_set(e, YERR_FAIL, "engine log header: bad start offset %llu",
+                        (unsigned long long)t.start_off);
+    if (memcmp(in + 52, zero, sizeof zero) != 0)
         return yerr_set(e, YERR_FAIL, "engine log header: reserved bytes are not zero");
     *h = t;
     return 0;
+}
+
+uint64_t fmt_elog_start(const fmt_elog_file_hdr *fh)
+{
+    return fh->start_off ? fh->start_off : FMT_ELOG_FILE_HDR;
 }
 
 uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
@@ -240,7 +250,7 @@ int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, y
     }
     r->fd = fd;
     r->entry = elog_entry_size(&r->fh);
-    r->off = FMT_ELOG_FILE_HDR;
+    r->off = fmt_elog_start(&r->fh);
     if (fh)
         *fh = r->fh;
     *out = r;

@@ -14,7 +14,13 @@
  * File header: "YEDEKLOG" | u32 version (1) | u32 page_size |
  *   u64 first_lsn (the lsn_start of the first record, after truncation) |
  *   16 bytes database GUID (binary) | u32 flags (1: page images kept,
- *   i.e. FULL recovery) | 12 zero bytes | u64 XXH3-64 of bytes 0..55.
+ *   i.e. FULL recovery) | u64 start_off | 4 zero bytes | u64 XXH3-64 of
+ *   bytes 0..55.
+ *   start_off is where the first record begins (0 means just after the
+ *   header).  A log backup drops the records it saved by moving first_lsn
+ *   and start_off in one header write and punching a hole over them, so
+ *   offsets of the records kept never change and a crash leaves either
+ *   the old or the new log, never a mix.
  *
  * Record header: u32 magic "YLR1" | u32 kind | u64 lsn_start | u64 lsn_end |
  *   i64 commit_time (µs since epoch, UTC) | u32 db_pages (size after) |
@@ -65,7 +71,11 @@ typedef struct fmt_elog_file_hdr {
     uint64_t first_lsn;
     uint8_t guid[16];
     uint32_t flags;
+    uint64_t start_off; /* 0: FMT_ELOG_FILE_HDR */
 } fmt_elog_file_hdr;
+
+/* Offset of the log's first record. */
+uint64_t fmt_elog_start(const fmt_elog_file_hdr *fh);
 
 typedef struct fmt_elog_rec {
     uint32_t kind;

@@ -288,7 +288,7 @@ void fmt_wal_reader_limit(fmt_wal_reader *r, uint32_t max_frame)
     r->max_frame = max_frame;
 }
 
-int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out)
+int fmt_wal_index_parse(const uint8_t buf[FMT_WAL_INDEX_READ], fmt_wal_index *out)
 {
     uint32_t w[12], s[2] = {0, 0};
     const uint16_t one = 1;
@@ -306,6 +306,7 @@ int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out)
     /* The salts are copied from the WAL header bytes as they are. */
     out->salt1 = fmt_get_be32(buf + 32);
     out->salt2 = fmt_get_be32(buf + 36);
+    memcpy(&out->backfilled, buf + 96, 4); /* WalCkptInfo.nBackfill, host order */
     return 1;
 }
 

@@ -93,17 +93,22 @@ void fmt_wal_reader_limit(fmt_wal_reader *r, uint32_t max_frame);
  * The wal-index header SQLite keeps at the start of DB-shm: two copies of
  * 48 bytes in the host's byte order (version 3007000, isInit, page size,
  * mxFrame at offset 16, salts at 32, a checksum of the first 40 bytes at
- * 40).  fmt_wal_index_parse takes the first 96 bytes of the file and
- * returns 1 with the last committed frame and the generation's salts when
- * both copies agree and check, 0 otherwise (SQLite may be mid-update, or
- * the file is not a wal-index).
+ * 40), then the checkpoint information, whose first word (offset 96) is
+ * the number of frames already copied back into the database.
+ * fmt_wal_index_parse takes the first FMT_WAL_INDEX_READ bytes of the file
+ * and returns 1 with the last committed frame, the generation's salts and
+ * the backfill count when both copies agree and check, 0 otherwise (SQLite
+ * may be mid-update, or the file is not a wal-index).
  */
+#define FMT_WAL_INDEX_READ 100
+
 typedef struct fmt_wal_index {
     uint32_t max_frame;
+    uint32_t backfilled;
     uint32_t salt1, salt2; /* as the WAL header stores them (big-endian read) */
 } fmt_wal_index;
 
-int fmt_wal_index_parse(const uint8_t buf[96], fmt_wal_index *out);
+int fmt_wal_index_parse(const uint8_t buf[FMT_WAL_INDEX_READ], fmt_wal_index *out);
 
 /*
  * The next committed transaction after the reader's position.  Returns 1
