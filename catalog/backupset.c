@@ -99,27 +99,12 @@ fail:
     return yerr_ctx(e, "read backup %lld", (long long)r->backup_id);
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s[0])
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_optint(sqlite3_stmt *st, int i, cat_optint o)
+static void cat_bind_optint(sqlite3_stmt *st, int i, cat_optint o)
 {
     if (o.is_set)
         sqlite3_bind_int64(st, i, o.v);
     else
         sqlite3_bind_null(st, i);
-}
-
-static void bind_time(sqlite3_stmt *st, int i, int64_t us)
-{
-    char buf[YTIME_BUF];
-    ytime_format(us, buf);
-    sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
 int cat_backupset_insert(catalog *cat, cat_backupset *r, yerr *e)
@@ -144,20 +129,20 @@ int cat_backupset_insert(catalog *cat, cat_backupset *r, yerr *e)
     sqlite3_bind_int64(st, 7, r->first_lsn);
     sqlite3_bind_int64(st, 8, r->last_lsn);
     sqlite3_bind_int64(st, 9, r->checkpoint_lsn);
-    bind_optint(st, 10, r->database_backup_lsn);
-    bind_optint(st, 11, r->differential_base_lsn);
-    bind_text_or_null(st, 12, r->differential_base_guid);
+    cat_bind_optint(st, 10, r->database_backup_lsn);
+    cat_bind_optint(st, 11, r->differential_base_lsn);
+    cat_bind_text_or_null(st, 12, r->differential_base_guid);
     sqlite3_bind_int(st, 13, r->begins_log_chain ? 1 : 0);
-    bind_time(st, 14, r->first_time);
-    bind_time(st, 15, r->last_time);
-    bind_time(st, 16, r->backup_start_date);
-    bind_time(st, 17, r->backup_finish_date);
+    cat_bind_time(st, 14, r->first_time);
+    cat_bind_time(st, 15, r->last_time);
+    cat_bind_time(st, 16, r->backup_start_date);
+    cat_bind_time(st, 17, r->backup_finish_date);
     sqlite3_bind_int64(st, 18, r->backup_size);
     sqlite3_bind_text(st, 19, r->media_path, -1, SQLITE_STATIC);
-    bind_text_or_null(st, 20, r->media_sha256);
+    cat_bind_text_or_null(st, 20, r->media_sha256);
     sqlite3_bind_int(st, 21, r->is_damaged ? 1 : 0);
-    bind_text_or_null(st, 22, r->recovery_model);
-    bind_text_or_null(st, 23, r->description);
+    cat_bind_text_or_null(st, 22, r->recovery_model);
+    cat_bind_text_or_null(st, 23, r->description);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -217,4 +202,34 @@ int cat_backupset_list(catalog *cat, const char *database_guid,
 int cat_backupset_usable(const catalog *cat, const cat_backupset *row)
 {
     return !row->is_damaged && cat_media_exists(cat, row->media_path);
+}
+
+int cat_backupset_latest(catalog *cat, const char *database_guid, const char *fork_guid,
+                         enum cat_backup_type type, int regular_only, cat_backupset *row,
+                         int *found, yerr *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *found = 0;
+    if (cat_prepare(cat,
+                    "SELECT " CAT_BACKUPSET_COLUMNS " FROM backupset"
+                    " WHERE database_guid = ? AND recovery_fork_guid = ? AND type = ?"
+                    " AND (? = 0 OR is_copy_only = 0)"
+                    " ORDER BY last_lsn DESC, backup_id DESC LIMIT 1",
+                    &st, e))
+        return yerr_ctx(e, "newest %s backup", cat_backup_type_name(type));
+    sqlite3_bind_text(st, 1, database_guid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fork_guid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, cat_backup_type_name(type), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, regular_only ? 1 : 0);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = 1;
+        cat_backupset_read(st, 0, row, e);
+    } else if (rc != SQLITE_DONE) {
+        cat_sql_error(cat, "newest backup", e);
+    }
+    sqlite3_finalize(st);
+    return e->code;
 }

@@ -88,6 +88,12 @@ typedef int (*cat_backupset_fn)(const cat_backupset *row, void *arg, yerr *e);
 int cat_backupset_list(catalog *cat, const char *database_guid,
                        cat_backupset_fn fn, void *arg, yerr *e);
 
+/* The newest backup of a type (by last_lsn) of a database on one fork;
+ * regular_only skips copy-only ones.  *found = 0 when there is none. */
+int cat_backupset_latest(catalog *cat, const char *database_guid, const char *fork_guid,
+                         enum cat_backup_type type, int regular_only, cat_backupset *row,
+                         int *found, yerr *e);
+
 /* 1 when the media file is present and the row is not marked damaged. */
 int cat_backupset_usable(const catalog *cat, const cat_backupset *row);
 

@@ -1,5 +1,7 @@
 #include "catalog.h"
 
+#include "isotime.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -133,4 +135,21 @@ int cat_media_exists(const catalog *cat, const char *media_path)
     if (n < 0 || (size_t)n >= sizeof full)
         return 0;
     return stat(full, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* ---- binding values ---- */
+
+void cat_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s[0])
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void cat_bind_time(sqlite3_stmt *st, int i, int64_t us)
+{
+    char buf[YTIME_BUF];
+    ytime_format(us, buf);
+    sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }

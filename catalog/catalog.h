@@ -68,6 +68,11 @@ int cat_prepare(catalog *cat, const char *sql, sqlite3_stmt **out, yerr *e);
 /* Record the connection's last SQLite error as "what: <sqlite msg>". */
 int cat_sql_error(catalog *cat, const char *what, yerr *e);
 
+/* Bind helpers shared by the tables' writers: "" binds NULL; a time binds
+ * as ISO 8601 text. */
+void cat_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
+void cat_bind_time(sqlite3_stmt *st, int i, int64_t us);
+
 /* 1 when REPO/media_path exists as a regular file, else 0. */
 int cat_media_exists(const catalog *cat, const char *media_path);
 

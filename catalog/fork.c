@@ -141,3 +141,28 @@ int cat_lineage_find(const cat_lineage *l, const char *fork_guid)
             return i;
     return -1;
 }
+
+int cat_fork_ensure(catalog *cat, const cat_fork *f, yerr *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (cat_prepare(cat,
+                    "INSERT OR IGNORE INTO recoveryfork (fork_guid, database_guid, parent_fork_guid,"
+                    " fork_point_lsn, created_time, fork_point_time) VALUES (?,?,?,?,?,?)",
+                    &st, e))
+        return yerr_ctx(e, "record fork %s", f->fork_guid);
+    sqlite3_bind_text(st, 1, f->fork_guid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->database_guid, -1, SQLITE_STATIC);
+    cat_bind_text_or_null(st, 3, f->parent_fork_guid);
+    if (f->parent_fork_guid[0]) {
+        sqlite3_bind_int64(st, 4, f->fork_point_lsn);
+        cat_bind_time(st, 6, f->fork_point_time);
+    }
+    cat_bind_time(st, 5, f->created_time);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return cat_sql_error(cat, "record fork", e);
+    return 0;
+}

@@ -42,4 +42,17 @@ int cat_fork_lineage(catalog *cat, const char *database_guid,
 /* Index of `fork_guid` in the lineage, or -1. */
 int cat_lineage_find(const cat_lineage *l, const char *fork_guid);
 
+/* A recoveryfork row. */
+typedef struct cat_fork {
+    char fork_guid[CAT_GUID_BUF];
+    char database_guid[CAT_GUID_BUF];
+    char parent_fork_guid[CAT_GUID_BUF]; /* "" for a database's first fork */
+    int64_t fork_point_lsn;              /* with a parent only */
+    int64_t fork_point_time;             /* µs; with a parent only */
+    int64_t created_time;                /* µs */
+} cat_fork;
+
+/* Record the fork unless the catalog knows it already. */
+int cat_fork_ensure(catalog *cat, const cat_fork *f, yerr *e);
+
 #endif

@@ -44,3 +44,27 @@ int cat_mark_find(catalog *cat, const char *database_guid, const cat_lineage *l,
         return cat_sql_error(cat, "find mark", e);
     return 0;
 }
+
+int cat_mark_insert(catalog *cat, const char *database_guid, const char *fork_guid,
+                    const cat_mark *m, yerr *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (cat_prepare(cat,
+                    "INSERT INTO backupmark (database_guid, name, lsn, mark_time, backup_set_uuid,"
+                    " recovery_fork_guid) VALUES (?,?,?,?,?,?)",
+                    &st, e))
+        return yerr_ctx(e, "record mark %s", m->name);
+    sqlite3_bind_text(st, 1, database_guid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, m->lsn);
+    cat_bind_time(st, 4, m->time);
+    cat_bind_text_or_null(st, 5, m->backup_set_uuid);
+    cat_bind_text_or_null(st, 6, fork_guid);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return cat_sql_error(cat, "record mark", e);
+    return 0;
+}

@@ -24,4 +24,8 @@ typedef struct cat_mark {
 int cat_mark_find(catalog *cat, const char *database_guid, const cat_lineage *l,
                   const char *name, cat_mark *out, int *found, yerr *e);
 
+/* Record a mark held by a backup (backup_set_uuid in m). */
+int cat_mark_insert(catalog *cat, const char *database_guid, const char *fork_guid,
+                    const cat_mark *m, yerr *e);
+
 #endif

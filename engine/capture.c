@@ -220,7 +220,23 @@ void cap_unlock(capture *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-int cap_open(const char *db_path, capture **out, yerr *e)
+/* The absolute path of a file that may be gone: its folder resolved. */
+static int abs_path_of(const char *path, char *out, size_t size)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!realpath(dir[0] ? dir : "/", real))
+        return -1;
+    return snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "", base) < (int)size ? 0 : -1;
+}
+
+static int open_mode(const char *db_path, int tail, capture **out, yerr *e)
 {
     capture *c = calloc(1, sizeof *c);
     char path[PATH_MAX];
@@ -234,13 +250,15 @@ int cap_open(const char *db_path, capture **out, yerr *e)
     c->db_fd = -1;
     c->shm_fd = -1;
     pthread_mutex_init(&c->mu, NULL);
-    if (!realpath(db_path, c->db_path)) {
+    if (tail ? abs_path_of(db_path, c->db_path, sizeof c->db_path) != 0
+             : !realpath(db_path, c->db_path)) {
         yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
         goto fail;
     }
     snprintf(c->wal_path, sizeof c->wal_path, "%s-wal", c->db_path);
-    c->db_fd = open(c->db_path, O_RDONLY | O_CLOEXEC);
-    if (c->db_fd < 0) {
+    if (!tail)
+        c->db_fd = open(c->db_path, O_RDONLY | O_CLOEXEC);
+    if (!tail && c->db_fd < 0) {
         yerr_set(e, YERR_FAIL, "open %s: %s", db_path, strerror(errno));
         goto fail;
     }
@@ -269,13 +287,24 @@ int cap_open(const char *db_path, capture **out, yerr *e)
     c->page_size = s.page_size;
     c->used_hint = s.commits_used;
     c->full = s.recovery == FMT_RECOVERY_FULL;
-    if (cap_path(c, "commits", path, sizeof path, e) || cap_commits_open(path, &c->commits, e))
+    if (!tail && (cap_path(c, "commits", path, sizeof path, e)
+                  || cap_commits_open(path, &c->commits, e)))
         goto fail;
     *out = c;
     return 0;
 fail:
     cap_close(c);
     return e->code;
+}
+
+int cap_open(const char *db_path, capture **out, yerr *e)
+{
+    return open_mode(db_path, 0, out, e);
+}
+
+int cap_open_tail(const char *db_path, capture **out, yerr *e)
+{
+    return open_mode(db_path, 1, out, e);
 }
 
 void cap_close(capture *c)

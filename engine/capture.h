@@ -86,6 +86,52 @@ typedef struct cap_status {
 /* Advance, then report. */
 int cap_status_read(capture *c, cap_status *out, yerr *e);
 
+/* ---- what backups ask of capture (capture_backup.c) ---- */
+
+/* Open only the capture state and engine log of a database that may be
+ * missing or damaged, for a tail-log backup: no capture step can run. */
+int cap_open_tail(const char *db_path, capture **out, yerr *e);
+
+/* One backup of a database at a time, across processes: a lock file in
+ * DB-yedek.  YERR_FAIL "another backup ... is running" when held.
+ * *fd is released with cap_backup_unlock. */
+int cap_backup_lock(const char *db_path, int *fd, yerr *e);
+void cap_backup_unlock(int fd);
+
+/* Where capture stands at a backup's snapshot. */
+typedef struct cap_point {
+    fmt_cstate state;           /* state.next_lsn is the snapshot's LSN */
+    uint64_t log_first_lsn;     /* the engine log holds [log_first_lsn, next_lsn) */
+    uint64_t log_start_off;     /* ... in bytes [log_start_off, state.log_end) */
+    /* The DCM as of the snapshot (bits owned; cap_point_free). */
+    uint32_t dcm_extents;
+    uint8_t *dcm_bits;
+    int dcm_trusted;
+    uint64_t dcm_base_lsn;
+} cap_point;
+
+enum cap_point_flags {
+    CAP_POINT_DCM = 1,          /* copy the DCM into the point */
+    CAP_POINT_NEW_EPOCH = 2     /* start the next DCM epoch at this LSN (a base full) */
+};
+
+/* Advance capture and report where it stands, under the capture lock, so
+ * that the caller, who holds the database's write lock, gets the LSN its
+ * snapshot is at.  Without a capture step for cap_open_tail captures. */
+int cap_point_take(capture *c, int flags, cap_point *p, yerr *e);
+void cap_point_free(cap_point *p);
+
+/* A base full at `lsn` was published: its epoch's map becomes the DCM, and
+ * a broken chain starts again at `lsn` (the log keeps records from there;
+ * unless anything broke while the full ran). */
+int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e);
+/* A base full failed: its epoch's map goes. */
+void cap_epoch_abort(capture *c);
+
+/* A log backup saved the records below `lsn`, which start at byte `off`
+ * of the engine log: drop them (one header write, then a hole). */
+int cap_log_cut(capture *c, uint64_t lsn, uint64_t off, yerr *e);
+
 /* Paths inside DB-yedek (for tools and tests). */
 const char *cap_db_path(const capture *c);
 const char *cap_state_dir(const capture *c);

@@ -305,6 +305,7 @@ static int trim_simple_log(step *st, yerr *e)
 {
     uint8_t hdr[FMT_ELOG_FILE_HDR];
     st->fh.first_lsn = st->s->next_lsn;
+    st->fh.start_off = 0;
     fmt_elog_encode_file_hdr(&st->fh, hdr);
     if (pwrite(st->log_fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr
         || ftruncate(st->log_fd, FMT_ELOG_FILE_HDR) != 0 || fsync(st->log_fd) != 0)

@@ -17,6 +17,9 @@
 /* Read up to len bytes at off, retrying short reads and EINTR; the count
  * read (short only at end of file), or -1 with errno. */
 ssize_t fmt_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off);
+/* Write all len bytes at off, retrying short writes and EINTR; 0, or -1
+ * with errno (ENOSPC when the disk is full). */
+int fmt_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off);
 
 static inline void fmt_put_le32(uint8_t *p, uint32_t v)
 {

@@ -1,4 +1,4 @@
-/* io.c: the read loop the format readers share (see endian.h). */
+/* io.c: the read and write loops the formats share (see endian.h). */
 #include "endian.h"
 
 #include <errno.h>
@@ -18,4 +18,21 @@ ssize_t fmt_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
         got += (size_t)n;
     }
     return (ssize_t)got;
+}
+
+int fmt_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
 }

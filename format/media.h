@@ -6,7 +6,7 @@
  *
  *   unencrypted   a POSIX pax tar archive (libarchive), whole-stream zstd
  *                 compressed when asked; `bsdtar -tvf` lists it and
- *                 `bsdtar -xOf F 'data/*'` of a full backup is the database.
+ *                 extracting the data/ entries of a full backup gives the database.
  *   encrypted     an envelope: a plaintext copy of the header (so the
  *                 catalog can be rebuilt without the key), then the same
  *                 tar stream cut into frames sealed with AES-256-GCM.

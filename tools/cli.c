@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "isotime.h"
+#include "media.h"
 
 int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr *e)
 {
@@ -164,4 +166,102 @@ void cli_human_bytes(int64_t n, char *buf, size_t size)
         snprintf(buf, size, "%" PRId64 " B", n);
     else
         snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
+static json_t *optint_json(cat_optint o)
+{
+    return o.is_set ? json_integer(o.v) : json_null();
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
+/* Every column of CONTRACT.md, under its column name. */
+json_t *cli_backupset_json(const cat_backupset *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "backup_id", json_integer(r->backup_id));
+    json_object_set_new(o, "backup_set_uuid", json_string(r->backup_set_uuid));
+    json_object_set_new(o, "database_name", json_string(r->database_name));
+    json_object_set_new(o, "database_guid", json_string(r->database_guid));
+    json_object_set_new(o, "recovery_fork_guid", json_string(r->recovery_fork_guid));
+    json_object_set_new(o, "type", json_string(cat_backup_type_name(r->type)));
+    json_object_set_new(o, "is_copy_only", json_integer(r->is_copy_only));
+    json_object_set_new(o, "first_lsn", json_integer(r->first_lsn));
+    json_object_set_new(o, "last_lsn", json_integer(r->last_lsn));
+    json_object_set_new(o, "checkpoint_lsn", json_integer(r->checkpoint_lsn));
+    json_object_set_new(o, "database_backup_lsn", optint_json(r->database_backup_lsn));
+    json_object_set_new(o, "differential_base_lsn", optint_json(r->differential_base_lsn));
+    json_object_set_new(o, "differential_base_guid", text_or_null(r->differential_base_guid));
+    json_object_set_new(o, "begins_log_chain", json_integer(r->begins_log_chain));
+    json_object_set_new(o, "first_time", cli_json_time(r->first_time));
+    json_object_set_new(o, "last_time", cli_json_time(r->last_time));
+    json_object_set_new(o, "backup_start_date", cli_json_time(r->backup_start_date));
+    json_object_set_new(o, "backup_finish_date", cli_json_time(r->backup_finish_date));
+    json_object_set_new(o, "backup_size", json_integer(r->backup_size));
+    json_object_set_new(o, "media_path", json_string(r->media_path));
+    json_object_set_new(o, "media_sha256", text_or_null(r->media_sha256));
+    json_object_set_new(o, "is_damaged", json_integer(r->is_damaged));
+    json_object_set_new(o, "recovery_model", text_or_null(r->recovery_model));
+    json_object_set_new(o, "description", text_or_null(r->description));
+    return o;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+int cli_key_load(const char *opt, uint8_t *key, size_t size, size_t *len, yerr *e)
+{
+    const char *path = opt ? opt : getenv("YEDEK_KEY_FILE");
+    *len = 0;
+    if (!path || !path[0])
+        return 0;
+    if (fmt_media_key_read(path, key, size, len, e)) {
+        yerr_hint(e, "a key file holds at least %d bytes of secret, for example from:"
+                     " openssl rand -hex 32 > FILE", FMT_MEDIA_KEY_MIN);
+        return e->code;
+    }
+    return 0;
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+void cli_progress_start(cli_progress *p, const char *what)
+{
+    memset(p, 0, sizeof *p);
+    p->on = isatty(2);
+    p->start_us = p->last_us = ytime_now();
+    p->what = what;
+}
+
+void cli_progress_update(void *arg, uint64_t done, uint64_t total)
+{
+    cli_progress *p = arg;
+    int64_t now;
+    double secs, rate;
+    char d[32], t[32], r[32];
+
+    if (!p->on)
+        return;
+    now = ytime_now();
+    if (now - p->last_us < 200000 && done < total)
+        return; /* five updates a second are plenty */
+    p->last_us = now;
+    secs = (double)(now - p->start_us) / 1e6;
+    rate = secs > 0 ? (double)done / secs : 0;
+    cli_human_bytes((int64_t)done, d, sizeof d);
+    cli_human_bytes((int64_t)total, t, sizeof t);
+    cli_human_bytes((int64_t)rate, r, sizeof r);
+    if (rate > 0 && total > done)
+        fprintf(stderr, "\r%s: %s of %s, %s/s, ETA %.0f s   ", p->what, d, t, r,
+                (double)(total - done) / rate);
+    else
+        fprintf(stderr, "\r%s: %s of %s, %s/s   ", p->what, d, t, r);
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->on && p->last_us != p->start_us)
+        fprintf(stderr, "\n");
 }

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "backupset.h"
 #include "catalog.h"
 #include "error.h"
 #include "target.h"
@@ -66,6 +67,25 @@ void cli_json_print(json_t *doc);
 
 /* An ISO 8601 UTC time as a JSON string. */
 json_t *cli_json_time(int64_t us);
+
+/* A backupset row as JSON: every column of CONTRACT.md under its name. */
+json_t *cli_backupset_json(const cat_backupset *r);
+
+/* The encryption key: from --key-file (opt, may be NULL), else the file
+ * $YEDEK_KEY_FILE names; *len = 0 when neither is given. */
+int cli_key_load(const char *opt, uint8_t *key, size_t size, size_t *len, yerr *e);
+
+/* Progress on stderr, only when it is a terminal: bytes, rate, ETA. */
+typedef struct cli_progress {
+    int on;
+    int64_t start_us, last_us;
+    const char *what;
+} cli_progress;
+
+void cli_progress_start(cli_progress *p, const char *what);
+/* An eng_progress_fn: arg is a cli_progress. */
+void cli_progress_update(void *arg, uint64_t done, uint64_t total);
+void cli_progress_end(cli_progress *p);
 
 /* Bytes for people: "512 B", "1.5 KiB", "3.2 GiB". */
 void cli_human_bytes(int64_t n, char *buf, size_t size);

@@ -11,47 +11,6 @@
 #include "database.h"
 #include "isotime.h"
 
-static json_t *optint_json(cat_optint o)
-{
-    return o.is_set ? json_integer(o.v) : json_null();
-}
-
-static json_t *text_or_null(const char *s)
-{
-    return s[0] ? json_string(s) : json_null();
-}
-
-/* Every column of CONTRACT.md, under its column name. */
-static json_t *backupset_json(const cat_backupset *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "backup_id", json_integer(r->backup_id));
-    json_object_set_new(o, "backup_set_uuid", json_string(r->backup_set_uuid));
-    json_object_set_new(o, "database_name", json_string(r->database_name));
-    json_object_set_new(o, "database_guid", json_string(r->database_guid));
-    json_object_set_new(o, "recovery_fork_guid", json_string(r->recovery_fork_guid));
-    json_object_set_new(o, "type", json_string(cat_backup_type_name(r->type)));
-    json_object_set_new(o, "is_copy_only", json_integer(r->is_copy_only));
-    json_object_set_new(o, "first_lsn", json_integer(r->first_lsn));
-    json_object_set_new(o, "last_lsn", json_integer(r->last_lsn));
-    json_object_set_new(o, "checkpoint_lsn", json_integer(r->checkpoint_lsn));
-    json_object_set_new(o, "database_backup_lsn", optint_json(r->database_backup_lsn));
-    json_object_set_new(o, "differential_base_lsn", optint_json(r->differential_base_lsn));
-    json_object_set_new(o, "differential_base_guid", text_or_null(r->differential_base_guid));
-    json_object_set_new(o, "begins_log_chain", json_integer(r->begins_log_chain));
-    json_object_set_new(o, "first_time", cli_json_time(r->first_time));
-    json_object_set_new(o, "last_time", cli_json_time(r->last_time));
-    json_object_set_new(o, "backup_start_date", cli_json_time(r->backup_start_date));
-    json_object_set_new(o, "backup_finish_date", cli_json_time(r->backup_finish_date));
-    json_object_set_new(o, "backup_size", json_integer(r->backup_size));
-    json_object_set_new(o, "media_path", json_string(r->media_path));
-    json_object_set_new(o, "media_sha256", text_or_null(r->media_sha256));
-    json_object_set_new(o, "is_damaged", json_integer(r->is_damaged));
-    json_object_set_new(o, "recovery_model", text_or_null(r->recovery_model));
-    json_object_set_new(o, "description", text_or_null(r->description));
-    return o;
-}
-
 /* ---- list ---------------------------------------------------------------- */
 
 typedef struct list_ctx {
@@ -66,7 +25,7 @@ static int list_row(const cat_backupset *r, void *arg, yerr *e)
     char t[YTIME_BUF], size[32], lsn[48];
     (void)e;
     if (l->json) {
-        json_array_append_new(l->rows, backupset_json(r));
+        json_array_append_new(l->rows, cli_backupset_json(r));
         return 0;
     }
     if (l->n++ == 0)
@@ -117,7 +76,7 @@ static int catalog_show(cli *c, catalog *cat, int argc, char **argv, yerr *e)
         return cli_usage(e, "catalog", "show takes one backup_set_uuid");
     if (cat_backupset_get(cat, argv[1], &r, e))
         return yerr_ctx(e, "catalog show");
-    o = backupset_json(&r);
+    o = cli_backupset_json(&r);
     if (c->json) {
         cli_json_print(o);
         return 0;

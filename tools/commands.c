@@ -14,7 +14,7 @@ const cli_command CLI_COMMANDS[] = {
      "yedek extension"},
     {"status", cmd_status, "show capture state: LSN, DCM, engine log, chain",
      "yedek status DB"},
-    {"backup", NULL, "take a full, differential or log backup",
+    {"backup", cmd_backup, "take a full, differential or log backup",
      "yedek backup full|diff|log DB [--copy-only] [--scan] [--tail]\n"
      "       [--compress none|zstd[:LEVEL]] [--key-file FILE] [--description TEXT]"},
     {"mark", cmd_mark, "set a named mark at the current LSN", "yedek mark DB NAME"},

@@ -14,5 +14,6 @@ int cmd_sql(cli *c, int argc, char **argv, yerr *e);
 int cmd_status(cli *c, int argc, char **argv, yerr *e);
 int cmd_mark(cli *c, int argc, char **argv, yerr *e);
 int cmd_extension(cli *c, int argc, char **argv, yerr *e);
+int cmd_backup(cli *c, int argc, char **argv, yerr *e);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,20 @@ void check_at(checks *c, int ok, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int image_lcksum(const char *path, uint64_t *ck, int64_t *seq)
+{
+    char uri[PATH_MAX + 32];
+    sqlite3 *db = NULL;
+    int rc;
+
+    snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
+    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK)
+        rc = lcksum(db, ck, seq);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "  logical checksum of %s: %s\n", path, db ? sqlite3_errmsg(db) : "?");
+    sqlite3_close(db);
+    return rc;
 }

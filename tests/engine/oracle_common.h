@@ -32,6 +32,10 @@ void orng_fill(orng *r, void *buf, size_t n);
  */
 int lcksum(sqlite3 *db, uint64_t *out, int64_t *seq);
 
+/* lcksum of the database file at path, opened read-only and immutable
+ * (an image nobody writes); prints why on failure. */
+int image_lcksum(const char *path, uint64_t *ck, int64_t *seq);
+
 /* Create a database at path in WAL mode with the tables the writers use:
  * meta(k PRIMARY KEY, seq INTEGER) holding seq=0, items(id INTEGER PRIMARY
  * KEY, a TEXT, b BLOB) with `rows` rows.  Through the plain unix VFS.

@@ -81,22 +81,6 @@ static void tally_check(const tally *t)
     check(t->bad == 0, "%s: %ld record(s) violate it", t->what, t->bad);
 }
 
-static int image_lcksum(const char *path, uint64_t *ck, int64_t *seq)
-{
-    char uri[PATH_MAX + 32];
-    sqlite3 *db = NULL;
-    int rc;
-
-    snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
-    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    if (rc == SQLITE_OK)
-        rc = lcksum(db, ck, seq);
-    if (rc != SQLITE_OK)
-        fprintf(stderr, "  logical checksum of %s: %s\n", path, db ? sqlite3_errmsg(db) : "?");
-    sqlite3_close(db);
-    return rc;
-}
-
 static int file_cksum(const char *path, uint32_t ps, uint64_t *ck, uint32_t *pages)
 {
     struct stat st;

@@ -1,0 +1,144 @@
+/*
+ * apply.c: backups back into an image (see apply.h).
+ */
+#include "apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elog.h"
+#include "endian.h"
+#include "replay.h"
+
+int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
+                    fmt_media_hdr *h, yerr *e)
+{
+    fmt_media_reader *r = NULL;
+    enum fmt_media_section sec;
+    uint64_t off;
+    const uint8_t *data;
+    size_t len;
+    int more;
+
+    if (fmt_media_open(media_fd, key, key_len, &r, h, e))
+        return e->code;
+    if (h->type == FMT_MEDIA_LOG) {
+        fmt_media_reader_free(r);
+        return yerr_set(e, YERR_FAIL, "backup %s is a log backup, not an image", h->backup_set_uuid);
+    }
+    while ((more = fmt_media_next(r, &sec, &off, &data, &len, e)) == 1) {
+        if (sec != FMT_MEDIA_DATA)
+            continue;
+        if (off % h->page_size || len % h->page_size
+            || off + len > (uint64_t)h->db_pages * h->page_size) {
+            yerr_set(e, YERR_MEDIA, "block at %llu lies outside the image of %u pages",
+                     (unsigned long long)off, h->db_pages);
+            more = -1;
+            break;
+        }
+        if (fmt_pwrite_full(out_fd, data, len, (off_t)off) != 0) {
+            yerr_set(e, YERR_FAIL, "write the image: %s", strerror(errno));
+            more = -1;
+            break;
+        }
+    }
+    fmt_media_reader_free(r);
+    if (more < 0)
+        return e->code;
+    if (ftruncate(out_fd, (off_t)h->db_pages * h->page_size) != 0)
+        return yerr_set(e, YERR_FAIL, "set the image's size: %s", strerror(errno));
+    return 0;
+}
+
+/* The payload, an engine log, into an unnamed file in tmp_dir. */
+static int extract_log(int media_fd, const uint8_t *key, size_t key_len, const char *tmp_dir,
+                       fmt_media_hdr *h, int *fd, yerr *e)
+{
+    fmt_media_reader *r = NULL;
+    enum fmt_media_section sec;
+    uint64_t off, expect = 0;
+    const uint8_t *data;
+    size_t len;
+    int more;
+
+    *fd = open(tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return yerr_set(e, YERR_FAIL, "temporary file in %s: %s", tmp_dir, strerror(errno));
+    if (fmt_media_open(media_fd, key, key_len, &r, h, e))
+        return e->code;
+    if (h->type != FMT_MEDIA_LOG) {
+        fmt_media_reader_free(r);
+        return yerr_set(e, YERR_FAIL, "backup %s is not a log backup", h->backup_set_uuid);
+    }
+    while ((more = fmt_media_next(r, &sec, &off, &data, &len, e)) == 1) {
+        if (sec != FMT_MEDIA_DATA || off != expect) {
+            yerr_set(e, YERR_MEDIA, "log payload block at %llu, expected %llu",
+                     (unsigned long long)off, (unsigned long long)expect);
+            more = -1;
+            break;
+        }
+        if (fmt_pwrite_full(*fd, data, len, (off_t)off) != 0) {
+            yerr_set(e, YERR_FAIL, "write %s: %s", tmp_dir, strerror(errno));
+            more = -1;
+            break;
+        }
+        expect += len;
+    }
+    fmt_media_reader_free(r);
+    return more < 0 ? e->code : 0;
+}
+
+int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
+                  const char *tmp_dir, uint64_t at, uint64_t stop_lsn, fmt_media_hdr *h,
+                  uint64_t *reached, yerr *e)
+{
+    fmt_elog_reader *r = NULL;
+    fmt_elog_file_hdr fh;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    int fd = -1, more = 0;
+
+    *reached = at;
+    if (extract_log(media_fd, key, key_len, tmp_dir, h, &fd, e))
+        goto out;
+    if (h->first_lsn > at) {
+        yerr_set(e, YERR_FAIL, "log %s starts at LSN %llu, after the image's LSN %llu",
+                 h->backup_set_uuid, (unsigned long long)h->first_lsn, (unsigned long long)at);
+        goto out;
+    }
+    if (fmt_elog_reader_open(fd, &r, &fh, e))
+        goto out;
+    if (fh.first_lsn != h->first_lsn || fh.page_size != h->page_size) {
+        yerr_set(e, YERR_MEDIA, "log %s: its engine log does not match its header",
+                 h->backup_set_uuid);
+        goto out;
+    }
+    while (*reached < stop_lsn && *reached < h->last_lsn
+           && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
+        if (rec.lsn_end <= *reached)
+            continue;
+        if (rec.lsn_start != *reached) {
+            yerr_set(e, YERR_MEDIA, "log %s: expected LSN %llu, found %llu", h->backup_set_uuid,
+                     (unsigned long long)*reached, (unsigned long long)rec.lsn_start);
+            goto out;
+        }
+        if (rec.lsn_end > stop_lsn)
+            break;
+        if (eng_replay_record(out_fd, r, &rec, h->page_size, e))
+            goto out;
+        *reached = rec.lsn_end;
+    }
+    if (more < 0)
+        goto out;
+    if (*reached < stop_lsn && *reached < h->last_lsn)
+        yerr_set(e, YERR_MEDIA, "log %s ends at LSN %llu, its header says %llu",
+                 h->backup_set_uuid, (unsigned long long)*reached, (unsigned long long)h->last_lsn);
+out:
+    fmt_elog_reader_free(r);
+    if (fd >= 0)
+        close(fd);
+    return e->code;
+}

@@ -1,0 +1,245 @@
+/*
+ * capture_backup.c: what backups ask of capture: a lock so backups of one
+ * database never overlap, the LSN (and DCM) at a snapshot, a new DCM
+ * epoch when a base full is published, and dropping the engine log
+ * records a log backup has saved.
+ */
+#include "capture_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+int cap_backup_lock(const char *db_path, int *fd, yerr *e)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+
+    *fd = -1;
+    if (cap_dir_of(db_path, dir, sizeof dir, e))
+        return e->code;
+    if (snprintf(path, sizeof path, "%s/backup.lock", dir) >= (int)sizeof path)
+        return yerr_set(e, YERR_FAIL, "path too long: %s", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(*fd);
+        *fd = -1;
+        if (err == EWOULDBLOCK) {
+            yerr_set(e, YERR_FAIL, "another backup of %s is running (lock held)", db_path);
+            yerr_hint(e, "wait for it to finish; backups of one database never overlap");
+            return e->code;
+        }
+        return yerr_set(e, YERR_FAIL, "lock %s: %s", path, strerror(err));
+    }
+    return 0;
+}
+
+void cap_backup_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* drops the flock */
+}
+
+static int open_log(const capture *c, int flags, int *fd, fmt_elog_file_hdr *fh, yerr *e)
+{
+    char path[PATH_MAX];
+    uint8_t hdr[FMT_ELOG_FILE_HDR];
+
+    if (cap_path(c, "log", path, sizeof path, e))
+        return e->code;
+    *fd = open(path, flags | O_CLOEXEC);
+    if (*fd < 0 || pread(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+        yerr_set(e, YERR_FAIL, "open engine log %s: %s", path, strerror(errno ? errno : EIO));
+        return e->code;
+    }
+    if (fmt_elog_decode_file_hdr(hdr, fh, e))
+        return yerr_ctx(e, "engine log %s", path);
+    return 0;
+}
+
+static int point_locked(capture *c, int flags, cap_point *p, yerr *e)
+{
+    cap_maps m;
+    fmt_elog_file_hdr fh;
+    int fd = -1;
+
+    if (c->db_fd >= 0 && cap_advance_locked(c, 0, NULL, e))
+        return e->code;
+    if (cap_state_load(c, &p->state, e) || open_log(c, O_RDONLY, &fd, &fh, e)) {
+        if (fd >= 0)
+            close(fd);
+        return e->code;
+    }
+    close(fd);
+    p->log_first_lsn = fh.first_lsn;
+    p->log_start_off = fmt_elog_start(&fh);
+    if (!(flags & (CAP_POINT_DCM | CAP_POINT_NEW_EPOCH)))
+        return 0;
+    if (cap_maps_load(c, &m, e))
+        return e->code;
+    if (m.cur.covered_lsn != p->state.next_lsn || p->state.broken)
+        m.cur.trusted = 0;
+    if (flags & CAP_POINT_DCM) {
+        size_t n = ((size_t)m.cur.n_extents + 7) / 8;
+        p->dcm_bits = malloc(n ? n : 1);
+        if (!p->dcm_bits) {
+            cap_maps_free(&m);
+            return yerr_oom(e);
+        }
+        memcpy(p->dcm_bits, m.cur.bits, n);
+        p->dcm_extents = m.cur.n_extents;
+        p->dcm_trusted = m.cur.trusted;
+        p->dcm_base_lsn = m.cur.base_lsn;
+    }
+    if (flags & CAP_POINT_NEW_EPOCH) {
+        /* From here on every change is marked in the next map too. */
+        fmt_dcm_free(&m.next);
+        if (fmt_dcm_init(&m.next, m.cur.n_extents, m.cur.epoch + 1, p->state.next_lsn, e)
+            || (m.has_next = 1, cap_maps_save(c, &m, e))) {
+            cap_maps_free(&m);
+            return e->code;
+        }
+    }
+    cap_maps_free(&m);
+    return 0;
+}
+
+int cap_point_take(capture *c, int flags, cap_point *p, yerr *e)
+{
+    int rc;
+    memset(p, 0, sizeof *p);
+    if (cap_lock(c, e))
+        return e->code;
+    rc = point_locked(c, flags, p, e);
+    cap_unlock(c);
+    if (rc)
+        cap_point_free(p);
+    return rc;
+}
+
+void cap_point_free(cap_point *p)
+{
+    free(p->dcm_bits);
+    p->dcm_bits = NULL;
+}
+
+/* The offset of the record starting at lsn, by reading the log from its
+ * start (only when a broken chain restarts: rare). */
+static int find_record(int fd, uint64_t lsn, uint64_t log_end, uint64_t *off, yerr *e)
+{
+    fmt_elog_reader *r;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    int more;
+
+    if (fmt_elog_reader_open(fd, &r, NULL, e))
+        return e->code;
+    *off = fmt_elog_reader_offset(r);
+    while (*off < log_end && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
+        if (rec.lsn_start >= lsn)
+            break;
+        *off = fmt_elog_reader_offset(r);
+    }
+    fmt_elog_reader_free(r);
+    return e->code;
+}
+
+static int cut_locked(capture *c, const fmt_cstate *s, uint64_t lsn, uint64_t off, yerr *e)
+{
+    fmt_elog_file_hdr fh;
+    uint8_t hdr[FMT_ELOG_FILE_HDR];
+    int fd = -1;
+
+    if (open_log(c, O_RDWR, &fd, &fh, e))
+        goto out;
+    if (lsn <= fh.first_lsn)
+        goto out; /* already dropped */
+    if (lsn > s->next_lsn || off > s->log_end || off < fmt_elog_start(&fh)) {
+        yerr_set(e, YERR_FAIL, "drop engine log records below LSN %llu: the log holds %llu..%llu",
+                 (unsigned long long)lsn, (unsigned long long)fh.first_lsn,
+                 (unsigned long long)s->next_lsn);
+        goto out;
+    }
+    fh.first_lsn = lsn;
+    fh.start_off = off;
+    fmt_elog_encode_file_hdr(&fh, hdr);
+    if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || fsync(fd) != 0) {
+        yerr_set(e, YERR_FAIL, "drop engine log records: %s", strerror(errno ? errno : EIO));
+        goto out;
+    }
+    /* Give the space back; where holes are not supported the records stay
+     * as dead bytes, which no reader looks at. */
+    if (off > FMT_ELOG_FILE_HDR)
+        (void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FMT_ELOG_FILE_HDR,
+                        (off_t)(off - FMT_ELOG_FILE_HDR));
+out:
+    if (fd >= 0)
+        close(fd);
+    return e->code;
+}
+
+int cap_log_cut(capture *c, uint64_t lsn, uint64_t off, yerr *e)
+{
+    fmt_cstate s;
+    int rc;
+    if (cap_lock(c, e))
+        return e->code;
+    rc = cap_state_load(c, &s, e) || cut_locked(c, &s, lsn, off, e);
+    cap_unlock(c);
+    return rc ? e->code : 0;
+}
+
+int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e)
+{
+    cap_maps m;
+    fmt_cstate s;
+    int fd = -1;
+    fmt_elog_file_hdr fh;
+    uint64_t off = 0;
+
+    if (cap_lock(c, e))
+        return e->code;
+    if (cap_advance_locked(c, 0, NULL, e) || cap_state_load(c, &s, e) || cap_maps_load(c, &m, e))
+        goto out;
+    if (!m.has_next || m.next.base_lsn != lsn) {
+        cap_maps_free(&m);
+        goto out; /* not this full's epoch (its map was lost): the DCM stays as it was */
+    }
+    if (s.broken && m.next.trusted && s.break_lsn <= lsn) {
+        /* Nothing broke since the full's snapshot: a new chain starts there. */
+        if (open_log(c, O_RDONLY, &fd, &fh, e) == 0 && find_record(fd, lsn, s.log_end, &off, e) == 0
+            && cut_locked(c, &s, lsn, off, e) == 0) {
+            s.broken = 0;
+            s.break_reason[0] = '\0';
+            s.break_lsn = 0;
+            s.break_time = 0;
+        }
+    }
+    fmt_dcm_free(&m.cur);
+    m.cur = m.next;
+    memset(&m.next, 0, sizeof m.next);
+    m.has_next = 0;
+    if (e->code == 0 && cap_maps_save(c, &m, e) == 0 && cap_state_save(c, &s, e) == 0)
+        cap_maps_drop_next(c);
+    cap_maps_free(&m);
+out:
+    if (fd >= 0)
+        close(fd);
+    cap_unlock(c);
+    return e->code;
+}
+
+void cap_epoch_abort(capture *c)
+{
+    yerr ignored;
+    if (cap_lock(c, &ignored))
+        return;
+    cap_maps_drop_next(c);
+    cap_unlock(c);
+}
