@@ -233,3 +233,19 @@ int cat_backupset_latest(catalog *cat, const char *database_guid, const char *fo
     sqlite3_finalize(st);
     return e->code;
 }
+
+int cat_backupset_set_damaged(catalog *cat, const char *uuid, int damaged, yerr *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (cat_prepare(cat, "UPDATE backupset SET is_damaged = ? WHERE backup_set_uuid = ?", &st, e))
+        return yerr_ctx(e, "mark %s", uuid);
+    sqlite3_bind_int(st, 1, damaged ? 1 : 0);
+    sqlite3_bind_text(st, 2, uuid, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return cat_sql_error(cat, "mark damaged", e);
+    return 0;
+}

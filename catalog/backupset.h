@@ -94,6 +94,9 @@ int cat_backupset_latest(catalog *cat, const char *database_guid, const char *fo
                          enum cat_backup_type type, int regular_only, cat_backupset *row,
                          int *found, yerr *e);
 
+/* Set or clear is_damaged (verify's verdict). */
+int cat_backupset_set_damaged(catalog *cat, const char *uuid, int damaged, yerr *e);
+
 /* 1 when the media file is present and the row is not marked damaged. */
 int cat_backupset_usable(const catalog *cat, const cat_backupset *row);
 

@@ -19,9 +19,8 @@
 
 #include "catalog.h"
 #include "database.h"
-#include "fork.h"
 #include "isotime.h"
-#include "mark.h"
+#include "media_row.h"
 
 #define MEDIA_EXT ".ybk"
 #define TMP_EXT ".tmp"
@@ -124,41 +123,6 @@ static void fill_common(bk_job *j, int64_t start)
     h->db_pages = s->db_pages;
 }
 
-/* The catalog row the header describes, once the file is complete. */
-static void fill_row(const bk_job *j, const char *rel, uint64_t size, const uint8_t sha[32],
-                     cat_backupset *row)
-{
-    const fmt_media_hdr *h = &j->hdr;
-
-    memset(row, 0, sizeof *row);
-    snprintf(row->backup_set_uuid, sizeof row->backup_set_uuid, "%s", h->backup_set_uuid);
-    snprintf(row->database_name, sizeof row->database_name, "%s", h->database_name);
-    snprintf(row->database_guid, sizeof row->database_guid, "%s", h->database_guid);
-    snprintf(row->recovery_fork_guid, sizeof row->recovery_fork_guid, "%s", h->recovery_fork_guid);
-    row->type = j->o->type;
-    row->is_copy_only = h->is_copy_only;
-    row->first_lsn = (int64_t)h->first_lsn;
-    row->last_lsn = (int64_t)h->last_lsn;
-    row->checkpoint_lsn = (int64_t)h->checkpoint_lsn;
-    row->database_backup_lsn.is_set = h->has_database_backup_lsn;
-    row->database_backup_lsn.v = (int64_t)h->database_backup_lsn;
-    row->differential_base_lsn.is_set = h->has_differential_base;
-    row->differential_base_lsn.v = (int64_t)h->differential_base_lsn;
-    snprintf(row->differential_base_guid, sizeof row->differential_base_guid, "%s",
-             h->has_differential_base ? h->differential_base_guid : "");
-    row->begins_log_chain = h->begins_log_chain;
-    row->first_time = h->first_time;
-    row->last_time = h->last_time;
-    row->backup_start_date = h->backup_start_date;
-    row->backup_finish_date = j->trailer->backup_finish_date;
-    row->backup_size = (int64_t)size;
-    snprintf(row->media_path, sizeof row->media_path, "%s", rel);
-    for (int i = 0; i < 32; i++)
-        snprintf(row->media_sha256 + 2 * i, 3, "%02x", sha[i]);
-    snprintf(row->recovery_model, sizeof row->recovery_model, "%s", h->recovery_model);
-    snprintf(row->description, sizeof row->description, "%s", h->description);
-}
-
 /* Temporary files of backups that died (we hold the database's backup
  * lock, so none of them is being written). */
 static void sweep_temps(const char *dir)
@@ -212,34 +176,13 @@ static int check_space(const char *dir, uint64_t need, yerr *e)
 
 static int register_row(bk_job *j, cat_backupset *row, yerr *e)
 {
-    cat_fork f;
-
-    memset(&f, 0, sizeof f);
-    snprintf(f.fork_guid, sizeof f.fork_guid, "%s", j->hdr.recovery_fork_guid);
-    snprintf(f.database_guid, sizeof f.database_guid, "%s", j->hdr.database_guid);
-    snprintf(f.parent_fork_guid, sizeof f.parent_fork_guid, "%s", j->hdr.parent_fork_guid);
-    f.fork_point_lsn = (int64_t)j->hdr.fork_point_lsn;
-    f.created_time = j->hdr.fork_created_time;
     if (cat_tx_begin(j->cat, e))
         return e->code;
-    if (cat_fork_ensure(j->cat, &f, e) || cat_backupset_insert(j->cat, row, e))
-        goto fail;
-    for (uint32_t i = 0; i < j->trailer->n_marks; i++) {
-        cat_mark m;
-        memset(&m, 0, sizeof m);
-        snprintf(m.name, sizeof m.name, "%s", j->trailer->marks[i].name);
-        m.lsn = (int64_t)j->trailer->marks[i].lsn;
-        m.time = j->trailer->marks[i].time;
-        snprintf(m.backup_set_uuid, sizeof m.backup_set_uuid, "%s", row->backup_set_uuid);
-        if (cat_mark_insert(j->cat, row->database_guid, row->recovery_fork_guid, &m, e))
-            goto fail;
+    if (cat_register_media(j->cat, &j->hdr, j->trailer, row, e) || cat_tx_commit(j->cat, e)) {
+        cat_tx_rollback(j->cat);
+        return e->code;
     }
-    if (cat_tx_commit(j->cat, e))
-        goto fail;
     return 0;
-fail:
-    cat_tx_rollback(j->cat);
-    return e->code;
 }
 
 /* Write the media under a temporary name and publish it. */
@@ -264,7 +207,8 @@ static int write_media(bk_job *j, const char *dir, const char *rel, yerr *e)
     mo.key = j->o->key;
     mo.key_len = j->o->key_len;
     if (fmt_media_create(fd, &j->hdr, &mo, &j->w, e) || write_payload(j, e)
-        || fmt_media_finish(j->w, j->trailer, &size, sha, e)) {
+        || (j->trailer->backup_finish_date = ytime_now(),
+            fmt_media_finish(j->w, j->trailer, &size, sha, e))) {
         rc = e->code;
     } else if (fsync(fd) != 0) {
         rc = yerr_set(e, YERR_FAIL, "sync %s: %s", tmp, strerror(errno));
@@ -274,7 +218,7 @@ static int write_media(bk_job *j, const char *dir, const char *rel, yerr *e)
     } else if ((fd = -1, rename(tmp, final) != 0)) {
         rc = yerr_set(e, YERR_FAIL, "rename %s: %s", tmp, strerror(errno));
     } else if ((published = 1, sync_dir(dir, e) == 0)) {
-        fill_row(j, rel, size, sha, &j->r->row);
+        cat_row_from_media(&j->hdr, j->trailer, rel, size, sha, &j->r->row);
         rc = register_row(j, &j->r->row, e);
     } else {
         rc = e->code;
@@ -311,8 +255,6 @@ static int run(bk_job *j, yerr *e)
             return e->code;
         j->point = &j->tail_point;
     } else {
-        if (check_sqlite_file(j->db_path, e))
-            return e->code;
         if (o->type == CAT_FULL && !o->copy_only)
             flags |= CAP_POINT_NEW_EPOCH;
         if (o->type == CAT_DIFF)
@@ -372,7 +314,8 @@ int eng_backup(catalog *cat, const char *db_path, const eng_backup_opts *o,
         free(j.buf);
         return yerr_oom(e);
     }
-    rc = cap_backup_lock(db_path, &lock_fd, e) || run(&j, e);
+    rc = (!o->tail && check_sqlite_file(db_path, e)) || cap_backup_lock(db_path, &lock_fd, e)
+         || run(&j, e);
     if (j.snap && o->type == CAT_FULL && !o->copy_only) {
         yerr post;
         yerr_clear(&post);

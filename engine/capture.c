@@ -198,6 +198,13 @@ void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost)
     snprintf(s->break_reason, sizeof s->break_reason, "%s", reason);
     s->break_lsn = s->next_lsn;
     s->break_time = cap_now();
+    /* Changes nobody logged moved the database on: give that state an LSN
+     * of its own, or "the database at LSN x" would name two contents (the
+     * one logs rebuild, and the one a full taken after the break holds).
+     * No log backup crosses it: they refuse until a full starts a new
+     * chain past it. */
+    if (lost)
+        s->next_lsn++;
 }
 
 /* ---- open, lock ---------------------------------------------------------------- */

@@ -24,6 +24,11 @@ int cap_backup_lock(const char *db_path, int *fd, yerr *e)
     if (snprintf(path, sizeof path, "%s/backup.lock", dir) >= (int)sizeof path)
         return yerr_set(e, YERR_FAIL, "path too long: %s", dir);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0 && errno == ENOENT) {
+        yerr_set(e, YERR_FAIL, "%s is not under capture (no %s)", db_path, dir);
+        yerr_hint(e, "start capture with: yedek init %s", db_path);
+        return e->code;
+    }
     if (*fd < 0)
         return yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
     if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {

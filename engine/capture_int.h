@@ -86,8 +86,9 @@ void cap_maps_drop_next(const capture *c);
 int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
 
 /* Mark the chain broken in s (first reason wins) and the maps untrusted.
- * lost: changes may have been missed, so the rolling checksum is no longer
- * known either (a full backup re-bases it). */
+ * lost: changes may have been missed: they take an LSN of their own (the
+ * engine log has no record for it, so no log restore crosses it), and the
+ * rolling checksum is no longer known (a full backup re-bases it). */
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
 
 /* The wall clock, microseconds. */

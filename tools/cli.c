@@ -13,14 +13,19 @@
 #include "isotime.h"
 #include "media.h"
 
+void cli_catalog_path(const cli *c, char *out, size_t size)
+{
+    if (c->catalog_path)
+        snprintf(out, size, "%s", c->catalog_path);
+    else
+        snprintf(out, size, "%s/catalog.db", c->repo);
+}
+
 int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr *e)
 {
     char path[PATH_MAX];
 
-    if (c->catalog_path)
-        snprintf(path, sizeof path, "%s", c->catalog_path);
-    else
-        snprintf(path, sizeof path, "%s/catalog.db", c->repo);
+    cli_catalog_path(c, path, sizeof path);
     if (mode == CAT_OPEN_CREATE && cli_mkdirs(c->repo, e))
         return yerr_ctx(e, "create repository");
     if (cat_open(path, c->repo, mode, out, e)) {

@@ -20,6 +20,7 @@ typedef struct cli {
     const char *catalog_path; /* --catalog, else REPO/catalog.db */
     int json;                 /* --json */
     int verbosity;            /* -1 quiet, 0 normal, 1 verbose */
+    int json_printed;         /* the command printed its JSON document, errors included */
 } cli;
 
 typedef int (*cli_cmd_fn)(cli *c, int argc, char **argv, yerr *e);
@@ -33,6 +34,9 @@ typedef struct cli_command {
 
 /* The table of subcommands (tools/commands.c), ended by a NULL name. */
 extern const cli_command CLI_COMMANDS[];
+
+/* The catalog file the global options name. */
+void cli_catalog_path(const cli *c, char *out, size_t size);
 
 /* Open the catalog the global options name (creating it when asked). */
 int cli_open_catalog(const cli *c, enum cat_open_mode mode, catalog **out, yerr *e);

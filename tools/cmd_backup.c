@@ -81,7 +81,7 @@ int cmd_backup(cli *c, int argc, char **argv, yerr *e)
     memset(&o, 0, sizeof o);
     o.zstd_level = 3;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* glibc: reinitialise getopt */
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'c': o.copy_only = 1; break;

@@ -2,6 +2,7 @@
  * cmd_catalog.c: `yedek catalog list|show|check|rebuild`, the catalog
  * inspection tool.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "commands.h"
 #include "database.h"
 #include "isotime.h"
+#include "media.h"
+#include "rebuild.h"
 
 /* ---- list ---------------------------------------------------------------- */
 
@@ -196,6 +199,63 @@ static int catalog_check(cli *c, catalog *cat, int argc, char **argv, yerr *e)
     return 0;
 }
 
+/* ---- rebuild ---------------------------------------------------------------- */
+
+static void rebuild_note(void *arg, const char *media_path, const char *why)
+{
+    json_t *notes = arg;
+    if (notes)
+        json_array_append_new(notes, json_pack("{s:s, s:s}", "media_path", media_path, "why", why));
+    else
+        fprintf(stderr, "yedek: %s: %s\n", media_path, why);
+}
+
+static int catalog_rebuild(cli *c, int argc, char **argv, yerr *e)
+{
+    static const struct option opts[] = {{"key-file", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    const char *key_file = NULL;
+    uint8_t key[FMT_MEDIA_KEY_MAX];
+    size_t key_len = 0;
+    char path[PATH_MAX];
+    cat_rebuild_report rep;
+    json_t *notes = c->json ? json_array() : NULL;
+    int opt, rc;
+
+    opterr = 0;
+    optind = 0; /* glibc: reinitialise getopt */
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (opt != 'k') {
+            json_decref(notes);
+            return cli_option_error(e, "catalog", opt, argv);
+        }
+        key_file = optarg;
+    }
+    if (optind != argc) {
+        json_decref(notes);
+        return cli_usage(e, "catalog", "rebuild takes no database");
+    }
+    if (cli_key_load(key_file, key, sizeof key, &key_len, e)) {
+        json_decref(notes);
+        return e->code;
+    }
+    cli_catalog_path(c, path, sizeof path);
+    rc = cat_rebuild(path, c->repo, key_len ? key : NULL, key_len, rebuild_note, notes, &rep, e);
+    memset(key, 0, sizeof key);
+    if (rc) {
+        json_decref(notes);
+        return rc;
+    }
+    if (c->json)
+        cli_json_print(json_pack("{s:i, s:i, s:i, s:o}", "registered", rep.registered, "damaged",
+                                 rep.damaged, "skipped", rep.skipped, "notes", notes));
+    else
+        printf("catalog rebuilt from the media: %d backup%s registered (%d damaged), %d file%s"
+               " skipped\n", rep.registered, rep.registered == 1 ? "" : "s", rep.damaged,
+               rep.skipped, rep.skipped == 1 ? "" : "s");
+    return 0;
+}
+
 int cmd_catalog(cli *c, int argc, char **argv, yerr *e)
 {
     catalog *cat = NULL;
@@ -206,7 +266,7 @@ int cmd_catalog(cli *c, int argc, char **argv, yerr *e)
     argc--;
     argv++;
     if (strcmp(argv[0], "rebuild") == 0)
-        return yerr_set(e, YERR_USAGE, "catalog rebuild: not implemented yet");
+        return catalog_rebuild(c, argc, argv, e);
     if (strcmp(argv[0], "list") && strcmp(argv[0], "show") && strcmp(argv[0], "check"))
         return cli_usage(e, "catalog", "unknown subcommand '%s'", argv[0]);
     /* A repository without a catalog yet simply has no backups. */

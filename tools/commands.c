@@ -27,14 +27,16 @@ const cli_command CLI_COMMANDS[] = {
      "  Exit 3 when the target cannot be reached."},
     {"restore", NULL, "restore a database to a target into a new file",
      "yedek restore DB TARGET --to PATH [--key-file FILE] [--replace]"},
-    {"verify", NULL, "check media: checksums, decryption, chain",
-     "yedek verify [UUID...] [--restore-test]"},
+    {"verify", cmd_verify, "check media: checksums, decryption, chain",
+     "yedek verify [UUID...] [--key-file FILE] [--restore-test]\n"
+     "  Exit 4 when media failed, 3 when a chain has a break."},
     {"catalog", cmd_catalog, "inspect the catalog: list, show, check",
      "yedek catalog list [DB]       backups, newest first\n"
      "yedek catalog show UUID       one backup, every field\n"
      "yedek catalog check [DB]      chain breaks and restorable windows\n"
      "                              (exit 3 when a break is found)\n"
-     "yedek catalog rebuild         rebuild the catalog from media headers"},
+     "yedek catalog rebuild [--key-file FILE]\n"
+     "                              rebuild the catalog from the media files"},
     {"job", NULL, "scheduled backup jobs", "yedek job add|list|remove|enable|disable|run|history ..."},
     {"agent", NULL, "run scheduled jobs", "yedek agent"},
     {"health", NULL, "backup health for monitoring", "yedek health [--json]"},

@@ -15,5 +15,6 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e);
 int cmd_mark(cli *c, int argc, char **argv, yerr *e);
 int cmd_extension(cli *c, int argc, char **argv, yerr *e);
 int cmd_backup(cli *c, int argc, char **argv, yerr *e);
+int cmd_verify(cli *c, int argc, char **argv, yerr *e);
 
 #endif

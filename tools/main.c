@@ -68,7 +68,7 @@ static int help(int argc, char **argv, yerr *e)
 
 static void report(const cli *c, const yerr *e)
 {
-    if (c->json && e->code != YERR_UNREACHABLE) {
+    if (c->json && !c->json_printed && e->code != YERR_UNREACHABLE) {
         /* plan/restore print their own documented error shape */
         json_t *doc = json_pack("{s:s, s:s}", "error",
                                 e->code == YERR_USAGE ? "usage" : "error", "message", e->msg);
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
-    cli c = {getenv("YEDEK_REPO"), NULL, 0, 0};
+    cli c = {getenv("YEDEK_REPO"), NULL, 0, 0, 0};
     const cli_command *cmd;
     yerr e;
     int opt;

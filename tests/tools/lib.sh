@@ -47,7 +47,7 @@ for tool in jq sqlite3; do
 done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/yedek-cli-test.XXXXXX") || setup_fail "mktemp -d failed"
-trap 'rm -rf "$TMP"' EXIT
+trap '[ -n "${YEDEK_TEST_KEEP:-}" ] || rm -rf "$TMP"' EXIT
 OUT=$TMP/stdout
 ERR=$TMP/stderr
 : >"$OUT"
