@@ -13,6 +13,16 @@ static const char *model_name(enum fmt_recovery m)
     return m == FMT_RECOVERY_FULL ? "full" : "simple";
 }
 
+/* What keeps the engine log's records (CONTRACT: "what the log waits on"). */
+static const char *waits_on(const cap_status *st)
+{
+    if (st->state.recovery != FMT_RECOVERY_FULL)
+        return "nothing (simple recovery drops records once the DCM holds them)";
+    if (st->state.broken)
+        return "a full backup (the chain is broken)";
+    return st->log_first_lsn == st->state.next_lsn ? "nothing (empty)" : "a log backup";
+}
+
 int cmd_status(cli *c, int argc, char **argv, yerr *e)
 {
     capture *cap = NULL;
@@ -33,7 +43,7 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
                               "recovery_fork_guid", s->fork_guid, "lsn", (json_int_t)s->next_lsn,
                               "recovery_model", model_name(s->recovery), "journal_mode",
                               st.wal_mode ? "wal" : "delete",
-                              "log_bytes", (json_int_t)s->log_end, "dcm_extents_marked",
+                              "log_bytes", (json_int_t)st.log_bytes, "dcm_extents_marked",
                               (json_int_t)st.dcm_marked, "dcm_extents", (json_int_t)st.dcm_extents,
                               "dcm_trusted", st.dcm_trusted, "chain",
                               s->broken ? "broken" : "intact", "db_pages",
@@ -42,6 +52,9 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
                             s->broken ? json_string(s->break_reason) : json_null());
         json_object_set_new(o, "chain_break_lsn", s->broken ? json_integer((json_int_t)s->break_lsn)
                                                            : json_null());
+        json_object_set_new(o, "log_first_lsn", json_integer((json_int_t)st.log_first_lsn));
+        json_object_set_new(o, "log_waits_on", json_string(waits_on(&st)));
+        json_object_set_new(o, "dcm_base_lsn", json_integer((json_int_t)st.dcm_base_lsn));
         json_object_set_new(o, "last_commit_time",
                             s->last_commit_time ? cli_json_time(s->last_commit_time) : json_null());
         json_object_set_new(o, "db_checksum", s->cksum_known ? json_sprintf("%016llx",
@@ -50,7 +63,7 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
         cli_json_print(o);
         return 0;
     }
-    cli_human_bytes((int64_t)s->log_end, bytes, sizeof bytes);
+    cli_human_bytes((int64_t)st.log_bytes, bytes, sizeof bytes);
     printf("database        %s (%s)\n", s->name, s->guid);
     printf("recovery        %s (journal mode %s)\n", model_name(s->recovery),
            st.wal_mode ? "wal" : "rollback: capture needs WAL");
@@ -60,9 +73,14 @@ int cmd_status(cli *c, int argc, char **argv, yerr *e)
         printf("last commit     %s\n", t);
     }
     printf("size            %u pages of %u bytes\n", s->db_pages, s->page_size);
-    printf("engine log      %s\n", bytes);
-    printf("dcm             %u of %u extents marked%s\n", st.dcm_marked, st.dcm_extents,
-           st.dcm_trusted ? "" : " (not trusted: the next diff compares every extent)");
+    printf("engine log      %s, LSN %llu..%llu, waits on %s\n", bytes,
+           (unsigned long long)st.log_first_lsn, (unsigned long long)s->next_lsn, waits_on(&st));
+    if (st.dcm_trusted)
+        printf("dcm             %u of %u extents marked since the full at LSN %llu\n",
+               st.dcm_marked, st.dcm_extents, (unsigned long long)st.dcm_base_lsn);
+    else
+        printf("dcm             %u of %u extents marked (not trusted: the next diff compares"
+               " every extent)\n", st.dcm_marked, st.dcm_extents);
     if (s->broken) {
         printf("chain           BROKEN at LSN %llu: %s\n", (unsigned long long)s->break_lsn,
                s->break_reason);

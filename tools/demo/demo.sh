@@ -2,8 +2,10 @@
 # demo.sh: yedek on a live database, then its planner on a sample history.
 # Part 1: a point-of-sale database in WAL mode is put under capture and
 # written by yedek sql and by the stock sqlite3 shell with yedek's
-# extension loaded; status shows every transaction captured; a write
-# without capture breaks the chain, and status says so.
+# extension loaded, while a full, logs and a diff are taken of it; the
+# media are verified and read with stock bsdtar; a write without capture
+# breaks the chain, status says so, log backups refuse, and a full backup
+# starts a new chain.
 # Part 2: a catalog of three days of backups (tools/demo/sample-history.sql)
 # with one log backup file lost: plans to points in time and to a mark, a
 # plan that cannot succeed and says why, and the chain check.
@@ -27,13 +29,34 @@ echo
 echo "\$ sqlite3 :memory: \".load \$(yedek extension)\" \".open pos.db\" \"INSERT ...\""
 sqlite3 :memory: ".load $("$yedek" extension)" ".open $db" \
     "INSERT INTO sale(item, price_cents, at) VALUES ('croissant', 275, datetime('now'))"
+run backup full "$db"
+sell() { # N: N sales through capture
+    for i in $(seq "$1"); do
+        "$yedek" sql "$db" "INSERT INTO sale(item, price_cents, at) VALUES ('espresso', 250, datetime('now'))"
+    done
+}
+sell 20
+run backup log "$db"
 run mark "$db" before-price-update
 "$yedek" sql "$db" "UPDATE sale SET price_cents = price_cents + 25"
+sell 10
+run backup diff "$db"
+sell 5
+run backup log "$db"
 run status "$db"
+run catalog list pos
+run verify
+full=$("$yedek" -r "$repo" --json catalog list pos | jq -r '[.[] | select(.type == "full")][0].media_path')
+echo
+echo "\$ bsdtar -tvf $full    # stock tools read the media"
+bsdtar -tvf "$repo/$full"
 echo
 echo "\$ sqlite3 pos.db \"INSERT ...\"    # a write by a process without capture"
 sqlite3 "$db" "INSERT INTO sale(item, price_cents, at) VALUES ('muffin', 300, datetime('now'))"
 run --json status "$db"
+run backup log "$db"
+run backup full "$db"
+run backup log "$db"
 echo
 echo "== part 2: the planner on a sample history =="
 
