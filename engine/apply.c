@@ -55,7 +55,7 @@ int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len
 
 /* The payload, an engine log, into an unnamed file in tmp_dir. */
 static int extract_log(int media_fd, const uint8_t *key, size_t key_len, const char *tmp_dir,
-                       fmt_media_hdr *h, int *fd, yerr *e)
+                       fmt_media_hdr *h, fmt_media_trailer *t, int *fd, yerr *e)
 {
     fmt_media_reader *r = NULL;
     enum fmt_media_section sec;
@@ -87,6 +87,11 @@ static int extract_log(int media_fd, const uint8_t *key, size_t key_len, const c
         }
         expect += len;
     }
+    if (more == 0 && t) {
+        uint64_t size;
+        uint8_t sha[32];
+        fmt_media_reader_trailer(r, t, &size, sha);
+    }
     fmt_media_reader_free(r);
     return more < 0 ? e->code : 0;
 }
@@ -102,7 +107,7 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
     int fd = -1, more = 0;
 
     *reached = at;
-    if (extract_log(media_fd, key, key_len, tmp_dir, h, &fd, e))
+    if (extract_log(media_fd, key, key_len, tmp_dir, h, NULL, &fd, e))
         goto out;
     if (h->first_lsn > at) {
         yerr_set(e, YERR_FAIL, "log %s starts at LSN %llu, after the image's LSN %llu",
@@ -140,5 +145,66 @@ out:
     fmt_elog_reader_free(r);
     if (fd >= 0)
         close(fd);
+    return e->code;
+}
+
+int eng_check_log(int media_fd, const uint8_t *key, size_t key_len, const char *tmp_dir,
+                  yerr *e)
+{
+    fmt_media_hdr h;
+    fmt_media_trailer *t = calloc(1, sizeof *t);
+    fmt_elog_reader *r = NULL;
+    fmt_elog_file_hdr fh;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint64_t at = 0;
+    uint32_t pgno, marks = 0;
+    int fd = -1, more = 0;
+
+    if (!t)
+        return yerr_oom(e);
+    if (extract_log(media_fd, key, key_len, tmp_dir, &h, t, &fd, e)
+        || fmt_elog_reader_open(fd, &r, &fh, e))
+        goto out;
+    if (fh.first_lsn != h.first_lsn || fh.page_size != h.page_size) {
+        yerr_set(e, YERR_MEDIA, "its engine log does not match its header");
+        goto out;
+    }
+    at = h.first_lsn;
+    while (at < h.last_lsn && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
+        if (rec.lsn_start != at) {
+            yerr_set(e, YERR_MEDIA, "record at LSN %llu where %llu was expected",
+                     (unsigned long long)rec.lsn_start, (unsigned long long)at);
+            goto out;
+        }
+        /* Pages are read again: the reader checks the payload once more. */
+        while ((more = fmt_elog_page(r, &pgno, NULL, e)) == 1)
+            ;
+        if (more < 0)
+            goto out;
+        if (rec.kind == FMT_ELOG_MARK) {
+            if (marks >= t->n_marks || strcmp(t->marks[marks].name, name) != 0
+                || t->marks[marks].lsn != rec.lsn_start) {
+                yerr_set(e, YERR_MEDIA, "mark '%s' at LSN %llu is not the trailer's", name,
+                         (unsigned long long)rec.lsn_start);
+                goto out;
+            }
+            marks++;
+        }
+        at = rec.lsn_end;
+    }
+    if (more < 0)
+        goto out;
+    if (at != h.last_lsn)
+        yerr_set(e, YERR_MEDIA, "its records end at LSN %llu, its header says %llu",
+                 (unsigned long long)at, (unsigned long long)h.last_lsn);
+    else if (marks != t->n_marks)
+        yerr_set(e, YERR_MEDIA, "its trailer lists %u marks, its records hold %u", t->n_marks,
+                 marks);
+out:
+    fmt_elog_reader_free(r);
+    if (fd >= 0)
+        close(fd);
+    free(t);
     return e->code;
 }

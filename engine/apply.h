@@ -31,4 +31,10 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                   const char *tmp_dir, uint64_t at, uint64_t stop_lsn, fmt_media_hdr *h,
                   uint64_t *reached, yerr *e);
 
+/* Check a log backup's records without applying them: every record's
+ * checksums, LSNs following on from first_lsn to last_lsn, and the marks
+ * its trailer lists.  tmp_dir holds the payload meanwhile. */
+int eng_check_log(int media_fd, const uint8_t *key, size_t key_len, const char *tmp_dir,
+                  yerr *e);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "media.h"
 #include "media_row.h"
 
@@ -46,6 +47,8 @@ int eng_verify_media(catalog *cat, const cat_backupset *row, const uint8_t *key,
             cat_row_from_media(&h, t, row->media_path, size, sha, &m);
             if (!cat_row_matches(&m, row, why, sizeof why))
                 yerr_set(e, YERR_MEDIA, "the media does not match its catalog row: %s", why);
+            else if (h.type == FMT_MEDIA_LOG)
+                eng_check_log(fd, key, key_len, cat_repo_dir(cat), e);
         }
     }
     fmt_media_reader_free(r);

@@ -123,7 +123,7 @@ uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
  * name is copied into `name` (FMT_ELOG_NAME_MAX + 1 bytes, NUL-terminated).
  * fmt_elog_page then reads the record's pages in order: 1 with *pgno (and
  * the page into `page`, page_size bytes, when the log keeps images; page
- * may be NULL otherwise), 0 after the last one, -1 when the bytes changed
+ * may be NULL to skip the images), 0 after the last one, -1 when the bytes changed
  * since fmt_elog_next verified them (the payload checksum is checked again
  * on this second pass).
  * fmt_elog_reader_open reads and validates the file header at offset 0
