@@ -258,7 +258,27 @@ expect_err_has "yedek: "
 expect_eq "file size limit: nothing registered" "$before" "$(rows)"
 expect_eq "file size limit: no temporary file left" "" "$(find "$REPO" -name '.*.tmp')"
 
-sqlite3 "$DB" "PRAGMA journal_mode" >/dev/null
+# A real full disk where this machine lets us mount a small tmpfs (as root):
+# the free-space check passes (zstd usually halves a database), then the
+# incompressible data fill the disk mid-write.
+SMALL=$TMP/small
+mkdir -p "$SMALL"
+if mount -t tmpfs -o size=4m tmpfs "$SMALL" 2>/dev/null; then
+    RND=$TMP/random.db
+    sqlite3 "$RND" "PRAGMA journal_mode=WAL; CREATE TABLE r(b BLOB);
+      WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n WHERE x < 1300)
+      INSERT INTO r SELECT randomblob(4000) FROM n;" >/dev/null
+    "$YEDEK" init "$RND" >/dev/null
+    run "$YEDEK" -r "$SMALL/repo" backup full "$RND"
+    expect_eq "disk full: exit" "1" "$RC"
+    expect_err_has "No space left on device"
+    expect_eq "disk full: nothing registered" "0" "$(sqlite3 "$SMALL/repo/catalog.db" "SELECT count(*) FROM backupset" 2>/dev/null || echo 0)"
+    expect_eq "disk full: no media, no temporary file" "" "$(find "$SMALL/repo" -name '*.ybk*')"
+    umount "$SMALL"
+else
+    echo "note: cannot mount a tmpfs here; the full-disk case runs with RLIMIT_FSIZE only"
+fi
+
 "$YEDEK" sql "$DB" "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n WHERE x < 20000) INSERT INTO t(v, b) SELECT 'big', randomblob(2000) FROM n" >/dev/null
 before=$(rows)
 files_before=$(find "$REPO" -name '*.ybk' | wc -l)
