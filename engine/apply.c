@@ -14,7 +14,7 @@
 #include "replay.h"
 
 int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
-                    fmt_media_hdr *h, yerr *e)
+                    eng_image_pos *pos, fmt_media_hdr *h, yerr *e)
 {
     fmt_media_reader *r = NULL;
     enum fmt_media_section sec;
@@ -50,6 +50,11 @@ int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len
         return e->code;
     if (ftruncate(out_fd, (off_t)h->db_pages * h->page_size) != 0)
         return yerr_set(e, YERR_FAIL, "set the image's size: %s", strerror(errno));
+    pos->lsn = h->last_lsn;
+    pos->time = h->last_time;
+    pos->db_pages = h->db_pages;
+    pos->cksum_known = h->db_cksum_known;
+    pos->cksum = h->db_cksum;
     return 0;
 }
 
@@ -97,8 +102,8 @@ static int extract_log(int media_fd, const uint8_t *key, size_t key_len, const c
 }
 
 int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
-                  const char *tmp_dir, uint64_t at, uint64_t stop_lsn, fmt_media_hdr *h,
-                  uint64_t *reached, yerr *e)
+                  const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
+                  fmt_media_hdr *h, int *stopped, yerr *e)
 {
     fmt_elog_reader *r = NULL;
     fmt_elog_file_hdr fh;
@@ -106,12 +111,13 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
     char name[FMT_ELOG_NAME_MAX + 1];
     int fd = -1, more = 0;
 
-    *reached = at;
+    *stopped = 0;
     if (extract_log(media_fd, key, key_len, tmp_dir, h, NULL, &fd, e))
         goto out;
-    if (h->first_lsn > at) {
+    if (h->first_lsn > pos->lsn) {
         yerr_set(e, YERR_FAIL, "log %s starts at LSN %llu, after the image's LSN %llu",
-                 h->backup_set_uuid, (unsigned long long)h->first_lsn, (unsigned long long)at);
+                 h->backup_set_uuid, (unsigned long long)h->first_lsn,
+                 (unsigned long long)pos->lsn);
         goto out;
     }
     if (fmt_elog_reader_open(fd, &r, &fh, e))
@@ -121,26 +127,40 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                  h->backup_set_uuid);
         goto out;
     }
-    while (*reached < stop_lsn && *reached < h->last_lsn
-           && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
-        if (rec.lsn_end <= *reached)
+    while (pos->lsn < h->last_lsn && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
+        if (rec.lsn_end <= pos->lsn)
             continue;
-        if (rec.lsn_start != *reached) {
+        if (rec.lsn_start != pos->lsn) {
             yerr_set(e, YERR_MEDIA, "log %s: expected LSN %llu, found %llu", h->backup_set_uuid,
-                     (unsigned long long)*reached, (unsigned long long)rec.lsn_start);
+                     (unsigned long long)pos->lsn, (unsigned long long)rec.lsn_start);
             goto out;
         }
-        if (rec.lsn_end > stop_lsn)
+        if (rec.lsn_end > stop->lsn || rec.commit_time > stop->time) {
+            *stopped = 1;
             break;
+        }
+        /* 0 is how capture writes "not known" */
+        if (pos->cksum_known && rec.cksum_before && rec.cksum_before != pos->cksum) {
+            yerr_set(e, YERR_MEDIA, "log %s does not follow the image: at LSN %llu the image's"
+                     " checksum is %016llx, the log expects %016llx", h->backup_set_uuid,
+                     (unsigned long long)pos->lsn, (unsigned long long)pos->cksum,
+                     (unsigned long long)rec.cksum_before);
+            goto out;
+        }
         if (eng_replay_record(out_fd, r, &rec, h->page_size, e))
             goto out;
-        *reached = rec.lsn_end;
+        pos->lsn = rec.lsn_end;
+        pos->time = rec.commit_time;
+        if (rec.kind == FMT_ELOG_TXN)
+            pos->db_pages = rec.db_pages;
+        pos->cksum_known = rec.cksum_after != 0;
+        pos->cksum = rec.cksum_after;
     }
     if (more < 0)
         goto out;
-    if (*reached < stop_lsn && *reached < h->last_lsn)
+    if (!*stopped && pos->lsn < h->last_lsn)
         yerr_set(e, YERR_MEDIA, "log %s ends at LSN %llu, its header says %llu",
-                 h->backup_set_uuid, (unsigned long long)*reached, (unsigned long long)h->last_lsn);
+                 h->backup_set_uuid, (unsigned long long)pos->lsn, (unsigned long long)h->last_lsn);
 out:
     fmt_elog_reader_free(r);
     if (fd >= 0)

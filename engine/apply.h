@@ -18,18 +18,36 @@
 #include "error.h"
 #include "media.h"
 
-/* Apply a full or diff backup's media (open at media_fd) to the image at
- * out_fd; *h receives the media's header. */
-int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
-                    fmt_media_hdr *h, yerr *e);
+/* Where an image stands while backups are applied to it. */
+typedef struct eng_image_pos {
+    uint64_t lsn;       /* every transaction with end <= lsn is in */
+    int64_t time;       /* commit time of the last one applied (or the base's last_time) */
+    uint32_t db_pages;  /* the database's size there */
+    int cksum_known;    /* the rolling checksum capture recorded there */
+    uint64_t cksum;
+} eng_image_pos;
 
-/* Replay a log backup's records with lsn_end <= stop_lsn onto the image at
- * out_fd, which must be at the LSN `at` (first_lsn <= at is required;
- * records below `at` are skipped).  tmp_dir holds the payload while it is
- * replayed.  *reached is the LSN the image is at afterwards. */
+/* Apply a full or diff backup's media (open at media_fd) to the image at
+ * out_fd; *pos becomes the backup's point, *h its header. */
+int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
+                    eng_image_pos *pos, fmt_media_hdr *h, yerr *e);
+
+/* Where replaying stops: only transactions with lsn_end <= lsn and a
+ * commit time <= time are applied (UINT64_MAX / INT64_MAX: no limit). */
+typedef struct eng_stop {
+    uint64_t lsn;
+    int64_t time;
+} eng_stop;
+
+/* Replay a log backup's records onto the image at out_fd, which stands at
+ * *pos (the log must hold pos->lsn: first_lsn <= pos->lsn; records below
+ * it are skipped), up to the stop.  *stopped = 1 when the stop fell inside
+ * this log.  A record whose checksum-before differs from the image's is
+ * refused: the log does not follow this image.  tmp_dir holds the payload
+ * while it is replayed. */
 int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
-                  const char *tmp_dir, uint64_t at, uint64_t stop_lsn, fmt_media_hdr *h,
-                  uint64_t *reached, yerr *e);
+                  const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
+                  fmt_media_hdr *h, int *stopped, yerr *e);
 
 /* Check a log backup's records without applying them: every record's
  * checksums, LSNs following on from first_lsn to last_lsn, and the marks

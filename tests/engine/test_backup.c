@@ -69,7 +69,9 @@ static int apply(const taken *t, const char *img, uint64_t *at)
 {
     yerr e;
     fmt_media_hdr h;
-    int mfd = media_fd(&t->row), out, rc;
+    eng_image_pos pos;
+    eng_stop all = {UINT64_MAX, INT64_MAX};
+    int mfd = media_fd(&t->row), out, rc, stopped;
     const uint8_t *key = t->encrypted ? KEY : NULL;
 
     yerr_clear(&e);
@@ -78,9 +80,12 @@ static int apply(const taken *t, const char *img, uint64_t *at)
         check(0, "open media / image for %s", t->row.backup_set_uuid);
         rc = -1;
     } else if (t->row.type == CAT_LOG) {
-        rc = eng_apply_log(out, mfd, key, key ? 32 : 0, g_dir, *at, UINT64_MAX, &h, at, &e);
+        memset(&pos, 0, sizeof pos);
+        pos.lsn = *at;
+        rc = eng_apply_log(out, mfd, key, key ? 32 : 0, g_dir, &all, &pos, &h, &stopped, &e);
+        *at = pos.lsn;
     } else {
-        rc = eng_apply_image(out, mfd, key, key ? 32 : 0, &h, &e);
+        rc = eng_apply_image(out, mfd, key, key ? 32 : 0, &pos, &h, &e);
         *at = h.last_lsn;
     }
     if (rc)
