@@ -111,6 +111,9 @@ static void fill_common(bk_job *j, int64_t start)
     snprintf(h->database_name, sizeof h->database_name, "%s", s->name);
     snprintf(h->database_guid, sizeof h->database_guid, "%s", s->guid);
     snprintf(h->recovery_fork_guid, sizeof h->recovery_fork_guid, "%s", s->fork_guid);
+    snprintf(h->parent_fork_guid, sizeof h->parent_fork_guid, "%s", s->parent_fork_guid);
+    h->fork_point_lsn = s->parent_fork_guid[0] ? s->fork_point_lsn : 0;
+    h->fork_point_time = s->parent_fork_guid[0] ? s->fork_point_time : 0;
     h->fork_created_time = s->created;
     h->is_copy_only = j->o->copy_only;
     h->first_lsn = h->last_lsn = h->checkpoint_lsn = s->next_lsn;

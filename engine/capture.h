@@ -48,6 +48,14 @@ int cap_dir_of(const char *db_path, char *out, size_t size, yerr *e);
 int cap_init(const char *db_path, const char *name, enum fmt_recovery model,
              fmt_cstate *out, yerr *e);
 
+/* Start capture for a database restored from backups, putting it back into
+ * service as the same database: lineage->guid is kept, a new recovery fork
+ * begins whose parent is lineage->fork_guid and whose fork point is
+ * lineage->next_lsn (the LSN the restore reached, committed at
+ * lineage->last_commit_time); LSNs go on from there. */
+int cap_init_restored(const char *db_path, const char *name, enum fmt_recovery model,
+                      const fmt_cstate *lineage, fmt_cstate *out, yerr *e);
+
 /* Open capture for a database; YERR_FAIL "not under capture" when it was
  * never initialised (or its DB-yedek folder was removed). */
 int cap_open(const char *db_path, capture **out, yerr *e);

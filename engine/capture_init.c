@@ -123,8 +123,9 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
     cap_pagehash_close(ph);
     s->cksum_known = 1;
     s->change_counter = fmt_get_be32(hdr + 24);
-    s->next_lsn = 1;
-    s->hashes_lsn = 1;
+    if (s->next_lsn == 0)
+        s->next_lsn = 1; /* a new database; a restored one goes on from its fork point */
+    s->hashes_lsn = s->next_lsn;
     s->stamp_known = 1;
     if (cap_stat_stamp(db_path, &s->stamp_size, &s->stamp_mtime_ns, &s->db_dev, &s->db_ino) != 0)
         return yerr_set(e, YERR_FAIL, "stat %s: %s", db_path, strerror(errno));
@@ -149,8 +150,8 @@ static int remove_start(const char *dir)
     return rmdir(dir);
 }
 
-int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt_cstate *out,
-             yerr *e)
+static int init_with(const char *db_path, const char *name, enum fmt_recovery model,
+                     const fmt_cstate *lineage, fmt_cstate *out, yerr *e)
 {
     char real[PATH_MAX], dir[PATH_MAX], wal[PATH_MAX], mode[32];
     uint8_t hdr[100];
@@ -194,7 +195,16 @@ int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt
         goto fail;
     if (check_sqlite_file(fd, real, hdr, e)) /* re-read: the checkpoint wrote it */
         goto fail;
-    new_guid(s->guid);
+    if (lineage) {
+        snprintf(s->guid, sizeof s->guid, "%s", lineage->guid);
+        snprintf(s->parent_fork_guid, sizeof s->parent_fork_guid, "%s", lineage->fork_guid);
+        s->fork_point_lsn = lineage->next_lsn;
+        s->fork_point_time = lineage->last_commit_time;
+        s->next_lsn = lineage->next_lsn;
+        s->last_commit_time = lineage->last_commit_time;
+    } else {
+        new_guid(s->guid);
+    }
     new_guid(s->fork_guid);
     snprintf(s->name, sizeof s->name, "%s", name);
     s->recovery = model;
@@ -223,4 +233,16 @@ fail:
     }
     close(fd);
     return e->code;
+}
+
+int cap_init(const char *db_path, const char *name, enum fmt_recovery model, fmt_cstate *out,
+             yerr *e)
+{
+    return init_with(db_path, name, model, NULL, out, e);
+}
+
+int cap_init_restored(const char *db_path, const char *name, enum fmt_recovery model,
+                      const fmt_cstate *lineage, fmt_cstate *out, yerr *e)
+{
+    return init_with(db_path, name, model, lineage, out, e);
 }

@@ -36,6 +36,12 @@ typedef struct fmt_cstate {
     uint32_t page_size;
     uint64_t db_dev, db_ino; /* the database file capture started on */
     int64_t created;
+    /* lineage: a database put back into service from a restore continues
+     * its GUID on a new fork, whose history up to the fork point is the
+     * parent fork's */
+    char parent_fork_guid[37]; /* "" for a database's first fork */
+    uint64_t fork_point_lsn;
+    int64_t fork_point_time;
     /* chain */
     int broken;
     char break_reason[FMT_CSTATE_TEXT_MAX];

@@ -36,7 +36,7 @@ static json_t *target_json(const cat_plan *p)
     return t;
 }
 
-static json_t *plan_json(const cat_plan *p)
+json_t *cli_plan_json(const cat_plan *p)
 {
     json_t *steps = json_array();
     for (size_t i = 0; i < p->n_steps; i++) {
@@ -67,7 +67,7 @@ static json_t *plan_json(const cat_plan *p)
                      "bytes_to_read", (json_int_t)p->bytes_to_read);
 }
 
-static json_t *failure_json(const cat_plan *p, const yerr *e)
+json_t *cli_plan_failure_json(const cat_plan *p, const yerr *e)
 {
     const cat_plan_failure *f = &p->failure;
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s}",
@@ -134,7 +134,7 @@ static void stop_text(const cat_plan *p, const cat_plan_step *s, char *buf, size
     }
 }
 
-static void plan_print(const cat_plan *p)
+void cli_plan_print(const cat_plan *p)
 {
     char value[CAT_NAME_BUF], bytes[32];
 
@@ -197,11 +197,11 @@ int cmd_plan(cli *c, int argc, char **argv, yerr *e)
         return e->code;
     if (cat_plan_find(cat, argv[optind], &target, &plan, e) == 0) {
         if (c->json)
-            cli_json_print(plan_json(&plan));
+            cli_json_print(cli_plan_json(&plan));
         else
-            plan_print(&plan);
+            cli_plan_print(&plan);
     } else if (e->code == YERR_UNREACHABLE && c->json) {
-        cli_json_print(failure_json(&plan, e));
+        cli_json_print(cli_plan_failure_json(&plan, e));
     }
     cat_plan_free(&plan);
     cat_close(cat);

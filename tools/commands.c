@@ -25,8 +25,13 @@ const cli_command CLI_COMMANDS[] = {
      "  TIME is ISO 8601: 2026-11-21T12:30:00Z, 2026-11-21T12:30:00.250+03:00,\n"
      "  or without a zone for local time.  No target: the latest restorable point.\n"
      "  Exit 3 when the target cannot be reached."},
-    {"restore", NULL, "restore a database to a target into a new file",
-     "yedek restore DB TARGET --to PATH [--key-file FILE] [--replace]"},
+    {"restore", cmd_restore, "restore a database to a target into a new file",
+     "yedek restore DB [--at TIME | --lsn LSN | --mark NAME | --before-mark NAME]"
+     " [--fork GUID]\n"
+     "              --to PATH [--key-file FILE] [--replace] [--as-live]\n"
+     "  Builds the database as it was at the target into a new file, checking every\n"
+     "  checksum; --as-live then puts it into service as the same database on a new\n"
+     "  recovery fork.  Exit 3 when the target cannot be reached, 4 when media failed."},
     {"verify", cmd_verify, "check media: checksums, decryption, chain",
      "yedek verify [UUID...] [--key-file FILE] [--restore-test]\n"
      "  Exit 4 when media failed, 3 when a chain has a break."},

@@ -6,6 +6,7 @@
 #define YEDEK_COMMANDS_H
 
 #include "cli.h"
+#include "plan.h"
 
 int cmd_plan(cli *c, int argc, char **argv, yerr *e);
 int cmd_catalog(cli *c, int argc, char **argv, yerr *e);
@@ -16,5 +17,11 @@ int cmd_mark(cli *c, int argc, char **argv, yerr *e);
 int cmd_extension(cli *c, int argc, char **argv, yerr *e);
 int cmd_backup(cli *c, int argc, char **argv, yerr *e);
 int cmd_verify(cli *c, int argc, char **argv, yerr *e);
+int cmd_restore(cli *c, int argc, char **argv, yerr *e);
+
+/* A plan as plan prints it (cmd_plan.c), for restore too. */
+json_t *cli_plan_json(const cat_plan *p);
+json_t *cli_plan_failure_json(const cat_plan *p, const yerr *e);
+void cli_plan_print(const cat_plan *p);
 
 #endif
