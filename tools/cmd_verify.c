@@ -7,12 +7,16 @@
  * one that passes again is unmarked.  Exit 4 when any media failed, 1 when
  * one could not be checked (a key is missing), 3 when the media are sound
  * but a chain has a break, 0 otherwise.
+ *
+ * `yedek verify --restore-test [DB...]`: the drill (engine/drill.h) for
+ * each database named, or every database of the catalog.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "drill.h"
 #include "commands.h"
 #include "media.h"
 #include "verify.h"
@@ -99,6 +103,94 @@ static int check_chains(verify_ctx *x, json_t *chains, size_t *breaks, yerr *e)
     return 0;
 }
 
+typedef struct drill_ctx {
+    cli *c;
+    catalog *cat;
+    const uint8_t *key;
+    size_t key_len;
+    json_t *rows;
+    int passed, failed, worst;
+} drill_ctx;
+
+static int drill_one(const char *database, void *arg, yerr *e)
+{
+    drill_ctx *x = arg;
+    eng_drill_result *r = calloc(1, sizeof *r);
+    cat_target t;
+    const char *tmp = getenv("TMPDIR");
+    yerr v;
+    int rc;
+
+    (void)e;
+    if (!r)
+        return yerr_oom(e);
+    memset(&t, 0, sizeof t);
+    t.kind = CAT_TARGET_LATEST;
+    yerr_clear(&v);
+    rc = eng_drill(x->cat, database, &t, tmp && *tmp ? tmp : "/tmp", x->key, x->key_len, r, &v);
+    if (rc) {
+        x->failed++;
+        /* media damage outranks an unreachable point, which outranks the rest */
+        if (rc == YERR_MEDIA || (rc == YERR_UNREACHABLE && x->worst != YERR_MEDIA)
+            || x->worst == 0)
+            x->worst = rc;
+    } else {
+        x->passed++;
+    }
+    if (x->c->json) {
+        json_t *o = json_pack("{s:s, s:b}", "database",
+                              r->restore.plan.database_name[0] ? r->restore.plan.database_name
+                                                               : database,
+                              "ok", rc == 0);
+        json_object_set_new(o, "restored_to_lsn", rc == 0 || r->integrity[0]
+                                                      ? json_integer((json_int_t)r->restore.lsn)
+                                                      : json_null());
+        json_object_set_new(o, "backups", json_integer((json_int_t)r->restore.plan.n_steps));
+        json_object_set_new(o, "integrity_check", r->integrity[0] ? json_string(r->integrity)
+                                                                  : json_null());
+        if (rc)
+            json_object_set_new(o, "error", json_string(v.msg));
+        json_array_append_new(x->rows, o);
+    } else if (rc) {
+        printf("FAILED  restore drill of %s\n        %s\n", database, v.msg);
+    } else {
+        printf("ok      restore drill of %s: LSN %llu from %zu backup%s, integrity_check ok%s\n",
+               r->restore.plan.database_name, (unsigned long long)r->restore.lsn,
+               r->restore.plan.n_steps, r->restore.plan.n_steps == 1 ? "" : "s",
+               r->restore.cksum_verified ? ", checksum matches capture's" : "");
+    }
+    eng_drill_result_free(r);
+    free(r);
+    return 0;
+}
+
+static int restore_test(cli *c, catalog *cat, const uint8_t *key, size_t key_len, int argc,
+                        char **argv, yerr *e)
+{
+    drill_ctx x = {c, cat, key, key_len, json_array(), 0, 0, 0};
+    int rc = 0;
+
+    if (optind == argc)
+        rc = cat_check_each_database(cat, drill_one, &x, e);
+    for (int i = optind; i < argc && !rc; i++)
+        rc = drill_one(argv[i], &x, e);
+    if (!rc && c->json) {
+        c->json_printed = 1;
+        cli_json_print(json_pack("{s:O, s:i, s:i}", "restore_tests", x.rows, "passed", x.passed,
+                                 "failed", x.failed));
+    } else if (!rc) {
+        printf("%d restore drill%s passed, %d failed\n", x.passed, x.passed == 1 ? "" : "s",
+               x.failed);
+    }
+    json_decref(x.rows);
+    if (rc)
+        return rc;
+    if (x.failed)
+        return yerr_set(e, x.worst, "verify --restore-test: %d restore drill%s failed", x.failed,
+                        x.failed == 1 ? "" : "s");
+    return 0;
+}
+
 int cmd_verify(cli *c, int argc, char **argv, yerr *e)
 {
     static const struct option opts[] = {{"key-file", required_argument, NULL, 'k'},
@@ -109,7 +201,7 @@ int cmd_verify(cli *c, int argc, char **argv, yerr *e)
     uint8_t key[FMT_MEDIA_KEY_MAX];
     size_t key_len = 0, breaks = 0;
     json_t *chains = NULL;
-    int opt, rc = 0;
+    int opt, rc = 0, drill = 0;
 
     memset(&x, 0, sizeof x);
     opterr = 0;
@@ -118,7 +210,7 @@ int cmd_verify(cli *c, int argc, char **argv, yerr *e)
         if (opt == 'k')
             key_file = optarg;
         else if (opt == 'R')
-            return yerr_set(e, YERR_USAGE, "verify --restore-test: not implemented yet");
+            drill = 1;
         else
             return cli_option_error(e, "verify", opt, argv);
     }
@@ -126,6 +218,12 @@ int cmd_verify(cli *c, int argc, char **argv, yerr *e)
         return e->code;
     if (cli_open_catalog(c, CAT_OPEN_EXISTING, &x.cat, e))
         return e->code;
+    if (drill) {
+        rc = restore_test(c, x.cat, key_len ? key : NULL, key_len, argc, argv, e);
+        cat_close(x.cat);
+        memset(key, 0, sizeof key);
+        return rc;
+    }
     x.c = c;
     x.key = key_len ? key : NULL;
     x.key_len = key_len;

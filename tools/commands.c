@@ -33,8 +33,11 @@ const cli_command CLI_COMMANDS[] = {
      "  checksum; --as-live then puts it into service as the same database on a new\n"
      "  recovery fork.  Exit 3 when the target cannot be reached, 4 when media failed."},
     {"verify", cmd_verify, "check media: checksums, decryption, chain",
-     "yedek verify [UUID...] [--key-file FILE] [--restore-test]\n"
-     "  Exit 4 when media failed, 3 when a chain has a break."},
+     "yedek verify [UUID...] [--key-file FILE]\n"
+     "yedek verify --restore-test [DB...] [--key-file FILE]\n"
+     "  Re-reads media against the catalog; exit 4 when media failed, 3 when a chain\n"
+     "  has a break.  --restore-test restores each database's latest point into a\n"
+     "  temporary file ($TMPDIR), runs PRAGMA integrity_check and removes it."},
     {"catalog", cmd_catalog, "inspect the catalog: list, show, check",
      "yedek catalog list [DB]       backups, newest first\n"
      "yedek catalog show UUID       one backup, every field\n"
