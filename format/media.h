@@ -1,5 +1,5 @@
 /*
- * media.h: one backup's file.
+ * media.h: one backup's file (the bytes: docs/format.md, "Backup media").
  *
  * A backup is one file, written streaming with memory bounded by a block
  * whatever the database's size, and readable without yedek:
@@ -14,17 +14,25 @@
  * Entries of the tar, in this order:
  *   yedek-header      text, "key value" lines: every catalog field known when
  *                     the backup starts, and the payload's geometry
- *   data/<offset>     the payload in blocks of at most FMT_MEDIA_BLOCK bytes;
- *                     <offset> is 16 hex digits, strictly increasing; each
- *                     entry carries its XXH3-64 in the pax attribute
- *                     "YEDEK.xxh3" (16 hex digits)
- *   extent-hashes     (full backups) one little-endian XXH3-64 per 64 KiB
- *                     extent of the image, for later diff scans; also with
- *                     a YEDEK.xxh3 attribute
+ *   data/<offset>     the payload in blocks of 1..FMT_MEDIA_BLOCK bytes;
+ *                     <offset> is 16 lowercase hex digits; blocks do not
+ *                     overlap and come in increasing order
+ *   extent-hashes/<offset>
+ *                     (full backups) one little-endian XXH3-64 per 64 KiB
+ *                     extent of the image, for later diff scans, in chunks
+ *                     of at most FMT_MEDIA_BLOCK bytes; <offset> is the
+ *                     chunk's byte offset among the hashes
  *   yedek-trailer     text: the finish time, the block count, the payload
- *                     bytes, the XXH3-64 chained over every block's checksum
- *                     in order (so a dropped, repeated or reordered block is
+ *                     bytes, the hash bytes, the XXH3-64 chained over every
+ *                     entry's offset, length and checksum in order (so a
+ *                     dropped, repeated, reordered or renamed block is
  *                     caught without a key), and the marks the payload holds
+ * Every entry carries the XXH3-64 of its content, 16 hex digits, as the
+ * extended attribute "user.yedek.xxh3" (the pax record
+ * "SCHILY.xattr.user.yedek.xxh3": libarchive writes no keywords of its
+ * own, and the user namespace lets `bsdtar -x` restore it without error).
+ * Text fields are written as they are, except that backslash and control
+ * bytes are escaped (\\ and \xhh), so every header round-trips exactly.
  *
  * What a block's offset means is the engine's business: for full and diff
  * backups it is the byte offset in the database file, for log backups the
@@ -73,6 +81,7 @@ typedef struct fmt_media_hdr {
     char recovery_fork_guid[37];
     char parent_fork_guid[37];        /* "" for a database's first fork */
     uint64_t fork_point_lsn;          /* 0 when no parent */
+    int64_t fork_point_time;          /* µs UTC; 0 when no parent */
     int64_t fork_created_time;        /* µs UTC */
     int is_copy_only;
     uint64_t first_lsn, last_lsn, checkpoint_lsn;
@@ -123,15 +132,27 @@ int fmt_media_key_read(const char *path, uint8_t *key, size_t size, size_t *len,
 
 typedef struct fmt_media_writer fmt_media_writer;
 
-/* Start a media file on fd (positioned at 0, empty): writes the header. */
+/* Start a media file on fd (empty; written with pwrite from offset 0):
+ * writes the header.  Refused (YERR_FAIL, nothing written) unless the
+ * header is one a reader accepts: the GUID fields identifiers ([A-Za-z0-9._-],
+ * at most 36; only parent_fork_guid and differential_base_guid may be ""),
+ * text fields NUL-terminated, flags 0 or 1, recovery_model "full" or
+ * "simple", a valid page size, and absent values 0 (no parent fork: fork
+ * point LSN and time 0; no database_backup_lsn, no differential base
+ * (diff only; its GUID set iff its flag), db_cksum unknown: their values 0).
+ * version, encrypted and compressed are set from the options. */
 int fmt_media_create(int fd, const fmt_media_hdr *h, const fmt_media_opts *o,
                      fmt_media_writer **out, yerr *e);
 
-/* One payload block, len <= FMT_MEDIA_BLOCK, offsets strictly increasing. */
+/* One payload block of 1..FMT_MEDIA_BLOCK bytes, at or after the end of
+ * the previous one.  The file is written in 1 MiB pieces by a thread of
+ * the writer's own (which also computes the SHA-256), so a write error
+ * may be reported by a later call, fmt_media_finish at the latest. */
 int fmt_media_write_block(fmt_media_writer *w, uint64_t offset, const void *data, size_t len,
                           yerr *e);
 
-/* Full backups: the extent hashes (after the last block). */
+/* Full backups: the extent hashes, after the last block; more calls append
+ * (at most 2^29 hashes in all). */
 int fmt_media_write_hashes(fmt_media_writer *w, const uint64_t *hashes, uint32_t n,
                            yerr *e);
 
@@ -147,14 +168,17 @@ void fmt_media_writer_free(fmt_media_writer *w);
 
 /* The header alone, from the start of the file; works without the key on
  * encrypted media (*encrypted tells).  YERR_MEDIA when it is not yedek
- * media or the header is damaged. */
+ * media or the header is damaged.  Here and in fmt_media_open, *h is
+ * written only on success. */
 int fmt_media_read_header(int fd, fmt_media_hdr *h, yerr *e);
 
 typedef struct fmt_media_reader fmt_media_reader;
 
-/* Open for reading the whole file from offset 0: reads the header.  key may
- * be NULL for unencrypted media; encrypted media without a key fail with
- * YERR_FAIL ("encrypted: give --key-file"). */
+/* Open for reading the whole file from offset 0 (pread: the fd's position
+ * does not matter): reads the header.  key may be NULL for unencrypted media
+ * (and is not used for them: h->encrypted tells); encrypted media without
+ * a key fail with YERR_FAIL ("encrypted: give --key-file"), with another
+ * key YERR_FAIL ("wrong key"). */
 int fmt_media_open(int fd, const uint8_t *key, size_t key_len, fmt_media_reader **out,
                    fmt_media_hdr *h, yerr *e);
 
@@ -163,7 +187,13 @@ enum fmt_media_section { FMT_MEDIA_DATA, FMT_MEDIA_HASHES };
 /* The next block, its checksum verified: 1 with *section, *offset and
  * *data / *len (the bytes stay valid until the next call), 0 after the
  * trailer was read and every check passed (then fmt_media_reader_trailer),
- * -1 on failure (e set).  For FMT_MEDIA_HASHES, *len is a multiple of 8. */
+ * -1 on failure (e set; every later call fails the same way).  Data blocks
+ * come first, then the extent hashes in chunks of at most FMT_MEDIA_BLOCK
+ * bytes (*len a multiple of 8, *offset the chunk's byte offset among the
+ * hashes: 0, then the previous offset plus the previous length).  What
+ * only the end can prove (no block dropped, repeated or moved, nothing
+ * after the end, the trailer's counts) is proven when 0 is returned: a
+ * caller must not trust what it built from the blocks before that. */
 int fmt_media_next(fmt_media_reader *r, enum fmt_media_section *section, uint64_t *offset,
                    const uint8_t **data, size_t *len, yerr *e);
 
