@@ -19,60 +19,44 @@
  *     saves a few extents, not the database.
  * Prints "N passed, M failed".
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply.h"
-#include "backup.h"
 #include "capture.h"
 #include "catalog.h"
-#include "oracle_common.h"
-#include "vfs.h"
+#include "workload.h"
 
 #ifndef ORACLE_WRITER
 #error "ORACLE_WRITER must name the writer program"
 #endif
 
-#define NWRITERS 2
-#define MAXB 400
-
 static checks g_checks;
 #define check(...) check_at(&g_checks, __VA_ARGS__)
 
-static const uint8_t KEY[32] = "0123456789abcdef0123456789abcdef";
-
-typedef struct taken {
-    cat_backupset row;
-    int encrypted;
-} taken;
-
-static char g_dir[PATH_MAX], g_repo[PATH_MAX];
+static workload g_w;
 
 static int media_fd(const cat_backupset *r)
 {
     char p[PATH_MAX * 2];
-    snprintf(p, sizeof p, "%s/%s", g_repo, r->media_path);
+    snprintf(p, sizeof p, "%s/%s", g_w.repo, r->media_path);
     return open(p, O_RDONLY | O_CLOEXEC);
 }
 
 /* Apply one backup to the image at path (created for a full). */
-static int apply(const taken *t, const char *img, uint64_t *at)
+static int apply(const wl_backup *t, const char *img, uint64_t *at)
 {
     yerr e;
     fmt_media_hdr h;
     eng_image_pos pos;
     eng_stop all = {UINT64_MAX, INT64_MAX};
     int mfd = media_fd(&t->row), out, rc, stopped;
-    const uint8_t *key = t->encrypted ? KEY : NULL;
+    const uint8_t *key = t->encrypted ? WL_KEY : NULL;
 
     yerr_clear(&e);
     out = open(img, O_RDWR | O_CREAT | (t->row.type == CAT_FULL ? O_TRUNC : 0) | O_CLOEXEC, 0600);
@@ -82,7 +66,7 @@ static int apply(const taken *t, const char *img, uint64_t *at)
     } else if (t->row.type == CAT_LOG) {
         memset(&pos, 0, sizeof pos);
         pos.lsn = *at;
-        rc = eng_apply_log(out, mfd, key, key ? 32 : 0, g_dir, &all, &pos, &h, &stopped, &e);
+        rc = eng_apply_log(out, mfd, key, key ? 32 : 0, g_w.dir, &all, &pos, &h, &stopped, &e);
         *at = pos.lsn;
     } else {
         rc = eng_apply_image(out, mfd, key, key ? 32 : 0, &pos, &h, &e);
@@ -98,25 +82,8 @@ static int apply(const taken *t, const char *img, uint64_t *at)
     return rc;
 }
 
-static int integrity_ok(const char *path)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char uri[PATH_MAX + 32];
-    int ok = 0;
-    snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
-    if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK
-        && sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK
-        && sqlite3_step(st) == SQLITE_ROW)
-        ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ok;
-}
-
 /* The image's content is what the writers recorded for its seq. */
-static void check_image(const char *img, const uint64_t *rec, long total, uint64_t start_ck,
-                        const char *what)
+static void check_image(const char *img, const char *what)
 {
     uint64_t ck;
     int64_t seq;
@@ -124,141 +91,43 @@ static void check_image(const char *img, const uint64_t *rec, long total, uint64
         check(0, "%s: open the image", what);
         return;
     }
-    check(seq >= 0 && seq <= total, "%s: seq %" PRId64 " in range", what, seq);
-    if (seq >= 0 && seq <= total)
-        check(ck == (seq == 0 ? start_ck : rec[seq]), "%s: content at seq %" PRId64
-              " is what the writers recorded", what, seq);
-    check(integrity_ok(img), "%s: integrity_check", what);
-}
-
-static int take(catalog *cat, const char *db, enum cat_backup_type type, int copy_only, int scan,
-                int variant, taken *out, eng_backup_result *res)
-{
-    eng_backup_opts o;
-    eng_backup_result r;
-    yerr e;
-
-    memset(&o, 0, sizeof o);
-    yerr_clear(&e);
-    o.type = type;
-    o.copy_only = copy_only;
-    o.scan = scan;
-    o.zstd_level = variant % 3 == 0 ? 0 : 3;
-    out->encrypted = variant % 4 == 1;
-    o.key = out->encrypted ? KEY : NULL;
-    o.key_len = out->encrypted ? 32 : 0;
-    if (eng_backup(cat, db, &o, &r, &e) != 0) {
-        check(0, "%s backup: %s", cat_backup_type_name(type), e.msg);
-        return -1;
-    }
-    out->row = r.row;
-    if (res)
-        *res = r;
-    return 0;
+    check(seq >= 0 && seq <= g_w.total, "%s: seq %" PRId64 " in range", what, seq);
+    if (seq >= 0 && seq <= g_w.total)
+        check(ck == g_w.rec[seq], "%s: content at seq %" PRId64 " is what the writers recorded",
+              what, seq);
+    check(wl_integrity_ok(img), "%s: integrity_check", what);
 }
 
 int main(void)
 {
-    char db[PATH_MAX], start[PATH_MAX], img[PATH_MAX], outs[NWRITERS][PATH_MAX + 16];
-    char catp[PATH_MAX + 16];
-    uint64_t seed = getenv("YEDEK_TEST_SEED") ? strtoull(getenv("YEDEK_TEST_SEED"), NULL, 10) : 7;
-    long per_writer = (long)(1500 * test_scale()), total;
-    taken *b = calloc(MAXB, sizeof *b);
-    int nb = 0, full0 = -1;
-    pid_t pids[NWRITERS];
-    catalog *cat = NULL;
-    fmt_cstate cs;
-    yerr e;
-    uint64_t start_ck = 0, *rec;
-    int64_t start_seq;
+    char img[PATH_MAX + 16];
+    wl_backup *b = g_w.b;
 
-    if (per_writer < 50)
-        per_writer = 50;
-    total = per_writer * NWRITERS;
-    snprintf(g_dir, sizeof g_dir, "/tmp/yedek-backup-XXXXXX");
-    if (!mkdtemp(g_dir) || !b)
-        return 1;
-    snprintf(db, sizeof db, "%s/app.db", g_dir);
-    snprintf(start, sizeof start, "%s/start.img", g_dir);
-    snprintf(img, sizeof img, "%s/img.db", g_dir);
-    snprintf(g_repo, sizeof g_repo, "%s/repo", g_dir);
-    snprintf(catp, sizeof catp, "%s/catalog.db", g_repo);
-    mkdir(g_repo, 0700);
-    check(cap_vfs_register() == SQLITE_OK, "cap_vfs_register");
-    yerr_clear(&e);
-    if (make_db(db, 40, seed) != SQLITE_OK || cap_init(db, "app", FMT_RECOVERY_FULL, &cs, &e)
-        || copy_file(db, start) != 0 || image_lcksum(start, &start_ck, &start_seq) != SQLITE_OK
-        || cat_open(catp, g_repo, CAT_OPEN_CREATE, &cat, &e)) {
-        check(0, "set up: %s", e.msg);
+    if (wl_run(&g_w, ORACLE_WRITER, 0, &g_checks) != 0)
         goto done;
-    }
+    snprintf(img, sizeof img, "%s/img.db", g_w.dir);
 
-    /* A diff before any full is refused, clearly. */
+    /* A diff before any full is refused, clearly: on a database of its own. */
     {
-        taken t;
+        char other[PATH_MAX + 16];
+        fmt_cstate cs;
         eng_backup_opts o;
         eng_backup_result r;
+        yerr e;
+        snprintf(other, sizeof other, "%s/other.db", g_w.dir);
+        yerr_clear(&e);
         memset(&o, 0, sizeof o);
         o.type = CAT_DIFF;
-        yerr_clear(&e);
-        check(eng_backup(cat, db, &o, &r, &e) == YERR_FAIL && strstr(e.msg, "no base"),
-              "a diff without a full is refused (%s)", e.msg);
-        (void)t;
-    }
-
-    for (int w = 0; w < NWRITERS; w++) {
-        char id[16], n[32], sd[32];
-        snprintf(outs[w], sizeof outs[w], "%s/writer%d.txt", g_dir, w);
-        snprintf(id, sizeof id, "%d", w);
-        snprintf(n, sizeof n, "%ld", per_writer);
-        snprintf(sd, sizeof sd, "%" PRIu64, seed);
-        char *argv[] = {ORACLE_WRITER, db, id, n, sd, outs[w], "oracle", NULL};
-        pids[w] = spawn(argv);
-        check(pids[w] > 0, "spawn writer %d", w);
-    }
-
-    /* Backups while the writers write. */
-    {
-        static const enum cat_backup_type cycle[] = {CAT_FULL, CAT_LOG, CAT_DIFF, CAT_LOG,
-                                                     CAT_LOG,  CAT_DIFF, CAT_FULL, CAT_LOG};
-        int running = NWRITERS, i = 0;
-        /* Two rounds of the cycle at least, however fast the writers are. */
-        while ((running > 0 || i < 16) && nb < MAXB - 8) {
-            enum cat_backup_type t = cycle[i % 8];
-            int copy_only = (i % 16 == 6) || (i % 16 == 15);
-            if (take(cat, db, t, copy_only, 0, i, &b[nb], NULL) == 0) {
-                if (full0 < 0 && t == CAT_FULL)
-                    full0 = nb;
-                nb++;
-            }
-            i++;
-            usleep(20000);
-            running = 0;
-            for (int w = 0; w < NWRITERS; w++)
-                running += pids[w] > 0 && waitpid(pids[w], NULL, WNOHANG) == 0;
-        }
-        for (int w = 0; w < NWRITERS; w++)
-            if (pids[w] > 0)
-                waitpid(pids[w], NULL, 0);
-    }
-    /* The end: a log up to the last commit. */
-    take(cat, db, CAT_LOG, 0, 0, 2, &b[nb], NULL) == 0 ? nb++ : 0;
-    check(nb > 10, "%d backups taken while writing", nb);
-
-    rec = calloc((size_t)total + 1, sizeof *rec);
-    for (int w = 0; w < NWRITERS; w++) {
-        FILE *f = fopen(outs[w], "r");
-        int64_t s;
-        uint64_t ck;
-        while (f && fscanf(f, "%" SCNd64 " %" SCNx64, &s, &ck) == 2)
-            if (s >= 1 && s <= total)
-                rec[s] = ck;
-        if (f)
-            fclose(f);
+        if (make_db(other, 5, 1) == SQLITE_OK
+            && cap_init(other, "other", FMT_RECOVERY_FULL, &cs, &e) == 0)
+            check(eng_backup(g_w.cat, other, &o, &r, &e) == YERR_FAIL && strstr(e.msg, "no base"),
+                  "a diff without a full is refused (%s)", e.msg);
+        else
+            check(0, "set up another database: %s", e.msg);
     }
 
     /* Every full, and every diff on its base, is a recorded state. */
-    for (int i = 0; i < nb; i++) {
+    for (int i = 0; i < g_w.nb; i++) {
         char what[128];
         uint64_t at = 0;
         if (b[i].row.type == CAT_LOG)
@@ -267,7 +136,7 @@ int main(void)
                  i, b[i].row.last_lsn);
         if (b[i].row.type == CAT_DIFF) {
             int base = -1;
-            for (int k = 0; k < nb; k++)
+            for (int k = 0; k < g_w.nb; k++)
                 if (strcmp(b[k].row.backup_set_uuid, b[i].row.differential_base_guid) == 0)
                     base = k;
             check(base >= 0 && !b[base].row.is_copy_only, "%s: its base is a regular full", what);
@@ -275,7 +144,7 @@ int main(void)
                 continue;
         }
         if (apply(&b[i], img, &at) == 0)
-            check_image(img, rec, total, start_ck, what);
+            check_image(img, what);
     }
 
     /* The regular logs tile the LSN line, and replay from the first full. */
@@ -283,8 +152,8 @@ int main(void)
         uint64_t at = 0;
         int64_t prev_last = -1;
         int logs = 0;
-        if (full0 >= 0 && apply(&b[full0], img, &at) == 0) {
-            for (int i = 0; i < nb; i++) {
+        if (g_w.full0 >= 0 && apply(&b[g_w.full0], img, &at) == 0) {
+            for (int i = 0; i < g_w.nb; i++) {
                 char what[96];
                 if (b[i].row.type != CAT_LOG || b[i].row.is_copy_only)
                     continue;
@@ -301,36 +170,36 @@ int main(void)
                     break;
                 check(at == (uint64_t)b[i].row.last_lsn, "log %d replays to its last LSN", i);
                 snprintf(what, sizeof what, "after log %d (LSN %" PRIu64 ")", i, at);
-                check_image(img, rec, total, start_ck, what);
+                check_image(img, what);
             }
         }
         check(logs > 3, "%d logs replayed after the first full", logs);
         {
             uint64_t live_ck = 0, img_ck = 1;
             int64_t s1, s2;
-            check(image_lcksum(db, &live_ck, &s1) == SQLITE_OK
+            check(image_lcksum(g_w.db, &live_ck, &s1) == SQLITE_OK
                       && image_lcksum(img, &img_ck, &s2) == SQLITE_OK && live_ck == img_ck
-                      && s1 == total,
-                  "the full and every log rebuild the live database (seq %ld)", total);
+                      && s1 == g_w.total,
+                  "the full and every log rebuild the live database (seq %ld)", g_w.total);
         }
     }
 
     /* DCM against scan, and the cost of a small change. */
     {
-        taken f, d1, d2;
+        wl_backup f, d1, d2;
         eng_backup_result r1, r2;
         sqlite3 *h = NULL;
         uint64_t at = 0, ck1 = 0, ck2 = 1;
         int64_t s1, s2;
-        take(cat, db, CAT_FULL, 0, 0, 3, &f, NULL);
-        check(sqlite3_open(db, &h) == SQLITE_OK
+        wl_take(&g_w, &g_checks, CAT_FULL, 0, 0, 3, &f, NULL);
+        check(sqlite3_open(g_w.db, &h) == SQLITE_OK
                   && sqlite3_exec(h, "UPDATE meta SET seq = seq + 1", NULL, NULL, NULL)
                          == SQLITE_OK,
               "change one row (rows of items carry blobs whose overflow chains an update"
               " rewrites)");
         sqlite3_close(h);
-        if (take(cat, db, CAT_DIFF, 0, 0, 0, &d1, &r1) == 0
-            && take(cat, db, CAT_DIFF, 0, 1, 0, &d2, &r2) == 0) {
+        if (wl_take(&g_w, &g_checks, CAT_DIFF, 0, 0, 0, &d1, &r1) == 0
+            && wl_take(&g_w, &g_checks, CAT_DIFF, 0, 1, 0, &d2, &r2) == 0) {
             check(!r1.scanned && r2.scanned, "the first diff used the DCM, the second scanned");
             check(r1.extents_saved >= 1 && r1.extents_saved <= 3,
                   "one changed row: %u of %u extents saved", r1.extents_saved, r1.extents);
@@ -348,18 +217,8 @@ int main(void)
             check(ck1 == ck2, "the DCM diff and the scan diff restore the same content");
         }
     }
-    free(rec);
 done:
-    cat_close(cat);
-    free(b);
+    wl_done(&g_w);
     printf("%d passed, %d failed\n", g_checks.pass, g_checks.fail);
-    if (!getenv("YEDEK_TEST_KEEP")) {
-        char cmd[PATH_MAX + 16];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", g_dir);
-    } else {
-        fprintf(stderr, "kept %s\n", g_dir);
-    }
     return g_checks.fail ? 1 : 0;
 }
