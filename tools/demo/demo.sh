@@ -5,7 +5,9 @@
 # extension loaded, while a full, logs and a diff are taken of it; the
 # media are verified and read with stock bsdtar; a write without capture
 # breaks the chain, status says so, log backups refuse, and a full backup
-# starts a new chain.
+# starts a new chain.  Then point-in-time restores: the database as it was
+# at a moment between two sales, and just before a named mark, each shown
+# to hold exactly the data of that moment; and the weekly restore drill.
 # Part 2: a catalog of three days of backups (tools/demo/sample-history.sql)
 # with one log backup file lost: plans to points in time and to a mark, a
 # plan that cannot succeed and says why, and the chain check.
@@ -37,6 +39,11 @@ sell() { # N: N sales through capture
 }
 sell 20
 run backup log "$db"
+# The moment to come back to: between two sales.
+sleep 0.2
+moment=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ | sed 's/\([0-9]\{6\}\)[0-9]*Z$/\1Z/')
+sales_then=$("$yedek" sql "$db" "SELECT count(*) || ' sales, ' || sum(price_cents) || ' cents' FROM sale")
+sleep 0.2
 run mark "$db" before-price-update
 "$yedek" sql "$db" "UPDATE sale SET price_cents = price_cents + 25"
 sell 10
@@ -57,6 +64,17 @@ run --json status "$db"
 run backup log "$db"
 run backup full "$db"
 run backup log "$db"
+
+echo
+echo "== point-in-time restores =="
+echo "At $moment the database held: $sales_then"
+run restore pos --at "$moment" --to "$work/pos-then.db"
+echo "\$ sqlite3 pos-then.db \"SELECT count(*), sum(price_cents) FROM sale\""
+sqlite3 "$work/pos-then.db" "SELECT count(*) || ' sales, ' || sum(price_cents) || ' cents' FROM sale"
+run restore pos --before-mark before-price-update --to "$work/pos-before-update.db"
+echo "\$ sqlite3 pos-before-update.db \"SELECT DISTINCT price_cents FROM sale\"    # prices before the update"
+sqlite3 "$work/pos-before-update.db" "SELECT group_concat(DISTINCT price_cents) FROM sale"
+run verify --restore-test pos
 echo
 echo "== part 2: the planner on a sample history =="
 
