@@ -159,9 +159,9 @@ fault() { # WHAT UUID KEYFILE MUTATION...: mutate a copy, verify, put it back
 }
 in_header() { flip "$1" 600; }                      # inside the yedek-header entry's text
 in_block() { flip "$1" $(( $(stat -c %s "$1") / 2 )); }
-in_xxh3() { # the YEDEK.xxh3 attribute of the first data entry
+in_xxh3() { # the checksum attribute (user.yedek.xxh3) of the first data entry
     local off
-    off=$(grep -abo 'YEDEK.xxh3=' "$1" | head -n1 | cut -d: -f1)
+    off=$(grep -abo 'yedek.xxh3=' "$1" | head -n1 | cut -d: -f1)
     flip "$1" $((off + 12))
 }
 truncate_half() { truncate -s $(( $(stat -c %s "$1") / 2 )) "$1"; }
