@@ -135,7 +135,9 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                      (unsigned long long)pos->lsn, (unsigned long long)rec.lsn_start);
             goto out;
         }
-        if (rec.lsn_end > stop->lsn || rec.commit_time > stop->time) {
+        if ((rec.lsn_end > stop->lsn || rec.commit_time > stop->time)
+            && !(stop->through_marked && rec.lsn_start == stop->lsn
+                 && (rec.flags & FMT_ELOG_MARKED))) {
             *stopped = 1;
             break;
         }

@@ -33,10 +33,14 @@ int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len
                     eng_image_pos *pos, fmt_media_hdr *h, yerr *e);
 
 /* Where replaying stops: only transactions with lsn_end <= lsn and a
- * commit time <= time are applied (UINT64_MAX / INT64_MAX: no limit). */
+ * commit time <= time are applied (UINT64_MAX / INT64_MAX: no limit).
+ * through_marked: lsn is the end of a mark's record, and the transaction
+ * that mark was made in (flagged FMT_ELOG_MARKED, right after it) is
+ * applied too. */
 typedef struct eng_stop {
     uint64_t lsn;
     int64_t time;
+    int through_marked;
 } eng_stop;
 
 /* Replay a log backup's records onto the image at out_fd, which stands at

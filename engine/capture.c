@@ -403,7 +403,14 @@ int cap_break(capture *c, const char *reason, yerr *e)
     return rc ? e->code : 0;
 }
 
-int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
+void cap_on_write_unlock(capture *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->pending_mark = 0;
+    pthread_mutex_unlock(&c->mu);
+}
+
+int cap_mark(capture *c, const char *name, int in_txn, uint64_t *lsn, yerr *e)
 {
     char path[PATH_MAX];
     fmt_cstate s;
@@ -443,6 +450,8 @@ int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e)
         goto out;
     }
     *lsn = s.next_lsn;
+    if (in_txn)
+        c->pending_mark = s.next_lsn; /* under c->mu: cap_lock holds it */
     s.log_end = fmt_elog_writer_offset(w);
     s.next_lsn++;
     if (s.hashes_lsn == s.next_lsn - 1) { /* a mark changes no page */
@@ -534,7 +543,12 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
         /* A commit frame, noted before it is written: a valid commit frame
          * without a note can only come from a process without capture. */
         uint32_t frame = (uint32_t)((uint64_t)(off - FMT_WAL_HDR) / frame_size) + 1;
-        cap_commits_note(c->commits, fmt_get_be32(p + 8), fmt_get_be32(p + 12), frame, cap_now());
+        pthread_mutex_lock(&c->mu);
+        uint64_t mark = c->pending_mark;
+        c->pending_mark = 0;
+        pthread_mutex_unlock(&c->mu);
+        cap_commits_note(c->commits, fmt_get_be32(p + 8), fmt_get_be32(p + 12), frame, cap_now(),
+                         mark);
         if (cap_commits_head(c->commits) - c->used_hint > CAP_COMMITS_SLOTS / 2)
             return cap_advance(c, e); /* the app never checkpoints: keep up */
     }

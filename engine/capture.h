@@ -75,8 +75,13 @@ int cap_on_db_write(capture *c, const void *buf, int amt, int64_t off, yerr *e);
 
 /* A named mark: an empty transaction of its own at the current LSN.  The
  * caller holds the database's write lock (BEGIN IMMEDIATE), so nothing
- * commits between the advance and the mark. */
-int cap_mark(capture *c, const char *name, uint64_t *lsn, yerr *e);
+ * commits between the advance and the mark.  in_txn: the caller's own
+ * transaction, which holds that lock, is the marked one: its commit record
+ * will carry FMT_ELOG_MARKED (if it rolls back, the mark marks nothing). */
+int cap_mark(capture *c, const char *name, int in_txn, uint64_t *lsn, yerr *e);
+
+/* The shim's hook: SQLite released the WAL write lock. */
+void cap_on_write_unlock(capture *c);
 
 /* Record a chain break (once; the first reason is kept). */
 int cap_break(capture *c, const char *reason, yerr *e);

@@ -180,10 +180,11 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
     fmt_cstate *s = st->s;
     fmt_elog_rec rec;
     int64_t time;
+    uint64_t mark_lsn = 0;
 
     memset(&rec, 0, sizeof rec);
     if (!cap_commits_find(st->c->commits, &s->commits_used, t->end.salt1, t->end.salt2,
-                          t->commit_frame, &time)) {
+                          t->commit_frame, &time, &mark_lsn)) {
         char why[128];
         snprintf(why, sizeof why,
                  "a transaction was committed by a process without capture (WAL frame %u)",
@@ -194,6 +195,8 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
     }
     if (time < s->last_commit_time)
         time = s->last_commit_time; /* a clock stepping back must not reorder time */
+    if (mark_lsn && mark_lsn + 1 == s->next_lsn)
+        rec.flags |= FMT_ELOG_MARKED; /* its mark is the record just before */
     rec.kind = FMT_ELOG_TXN;
     rec.lsn_start = s->next_lsn;
     rec.lsn_end = s->next_lsn + 1;

@@ -38,6 +38,10 @@ struct capture {
     uint32_t cur_salt1, cur_salt2; /* salts of the WAL generation being written */
     int cur_salts_known;
     uint64_t used_hint;  /* commit notes consumed, as last seen here */
+    /* A mark yedek_mark() made inside the write transaction a connection of
+     * this process holds: its next commit carries it.  Only one connection
+     * holds the write lock at a time; releasing it clears this. */
+    uint64_t pending_mark;
 };
 
 /* Path of a file inside DB-yedek. */

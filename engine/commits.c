@@ -10,6 +10,7 @@
 typedef struct slot {
     uint32_t salt1, salt2, frame, seq_lo; /* seq_lo: which lap wrote it */
     int64_t time;
+    uint64_t mark_lsn;
 } slot;
 
 typedef struct ring {
@@ -23,7 +24,7 @@ struct cap_commits {
     ring *r;
 };
 
-static const char MAGIC[8] = "YEDEKCT1";
+static const char MAGIC[8] = "YEDEKCT2";
 
 int cap_commits_open(const char *path, cap_commits **out, yerr *e)
 {
@@ -69,7 +70,7 @@ void cap_commits_close(cap_commits *c)
 }
 
 void cap_commits_note(cap_commits *c, uint32_t salt1, uint32_t salt2, uint32_t frame,
-                      int64_t time)
+                      int64_t time, uint64_t mark_lsn)
 {
     uint64_t head = __atomic_load_n(&c->r->head, __ATOMIC_ACQUIRE);
     slot *s = &c->r->slots[head % CAP_COMMITS_SLOTS];
@@ -77,6 +78,7 @@ void cap_commits_note(cap_commits *c, uint32_t salt1, uint32_t salt2, uint32_t f
     s->salt2 = salt2;
     s->frame = frame;
     s->time = time;
+    s->mark_lsn = mark_lsn;
     s->seq_lo = (uint32_t)(head / CAP_COMMITS_SLOTS);
     __atomic_store_n(&c->r->head, head + 1, __ATOMIC_RELEASE);
 }
@@ -87,7 +89,7 @@ uint64_t cap_commits_head(const cap_commits *c)
 }
 
 int cap_commits_find(const cap_commits *c, uint64_t *cursor, uint32_t salt1, uint32_t salt2,
-                     uint32_t frame, int64_t *time)
+                     uint32_t frame, int64_t *time, uint64_t *mark_lsn)
 {
     uint64_t head = cap_commits_head(c);
     uint64_t i = *cursor;
@@ -100,6 +102,7 @@ int cap_commits_find(const cap_commits *c, uint64_t *cursor, uint32_t salt1, uin
             continue;
         if (s->salt1 == salt1 && s->salt2 == salt2 && s->frame == frame) {
             *time = s->time;
+            *mark_lsn = s->mark_lsn;
             *cursor = i + 1;
             return 1;
         }

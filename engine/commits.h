@@ -25,28 +25,26 @@
 
 typedef struct cap_commits cap_commits;
 
-typedef struct cap_commit_note {
-    uint32_t salt1, salt2, frame;
-    int64_t time;
-} cap_commit_note;
 
 int cap_commits_open(const char *path, cap_commits **out, yerr *e);
 void cap_commits_close(cap_commits *c);
 
-/* Note a commit frame about to be written (caller holds the write lock). */
+/* Note a commit frame about to be written (caller holds the write lock).
+ * mark_lsn: the LSN of a mark the committing transaction made with
+ * yedek_mark() (0: none), so capture can tell the marked transaction. */
 void cap_commits_note(cap_commits *c, uint32_t salt1, uint32_t salt2, uint32_t frame,
-                      int64_t time);
+                      int64_t time, uint64_t mark_lsn);
 
 /* Notes written so far (a count that only grows). */
 uint64_t cap_commits_head(const cap_commits *c);
 
 /*
  * Find the note for (salt1, salt2, frame) at or after *cursor; on success
- * *time is set, *cursor moves past it, and 1 is returned.  0 when there is
+ * *time and *mark_lsn are set, *cursor moves past it, and 1 is returned.  0 when there is
  * none (a foreign commit); *cursor is then left where it was.  Notes
  * overwritten by the ring before they were read count as none.
  */
 int cap_commits_find(const cap_commits *c, uint64_t *cursor, uint32_t salt1, uint32_t salt2,
-                     uint32_t frame, int64_t *time);
+                     uint32_t frame, int64_t *time, uint64_t *mark_lsn);
 
 #endif

@@ -36,6 +36,20 @@ static int resolve_to(const char *to, char *abs, size_t size, char *dir, size_t 
     return 0;
 }
 
+/* 1 when PATH-wal or PATH-shm exists: SQLite would replay such a WAL
+ * into whatever file is at PATH, ours included. */
+static int stale_wal(const char *abs)
+{
+    char p[PATH_MAX + 16];
+    struct stat st;
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "%s%s", abs, k ? "-shm" : "-wal");
+        if (lstat(p, &st) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int check_destination(const char *abs, int replace, int *existed, yerr *e)
 {
     char dir[PATH_MAX + 16];
@@ -55,6 +69,12 @@ static int check_destination(const char *abs, int replace, int *existed, yerr *e
     }
     if (*existed && !S_ISREG(st.st_mode))
         return yerr_set(e, YERR_FAIL, "restore to %s: not a regular file", abs);
+    if (!*existed && stale_wal(abs) && !replace) {
+        yerr_set(e, YERR_FAIL, "restore to %s: %s-wal or -shm is left there from another database,"
+                 " and SQLite would replay it into the restored file", abs, abs);
+        yerr_hint(e, "remove them, or give --replace to have them removed");
+        return e->code;
+    }
     return 0;
 }
 
@@ -72,13 +92,16 @@ static int apply_step(catalog *cat, const cat_plan *p, size_t i, const eng_resto
     if (mfd < 0)
         return yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
     if (s->type == CAT_LOG) {
-        eng_stop stop = {UINT64_MAX, INT64_MAX};
+        eng_stop stop = {UINT64_MAX, INT64_MAX, 0};
         if (s->stop == CAT_STOP_LSN)
             stop.lsn = (uint64_t)s->stop_lsn;
         else if (s->stop == CAT_STOP_TIME)
             stop.time = s->stop_time;
-        else if (s->stop == CAT_STOP_MARK)
+        else if (s->stop == CAT_STOP_MARK) {
+            /* through the mark, and the transaction it was made in */
             stop.lsn = (uint64_t)p->mark_lsn + (s->stop_inclusive ? 1 : 0);
+            stop.through_marked = s->stop_inclusive;
+        }
         rc = eng_apply_log(fd, mfd, o->key, o->key_len, tmp_dir, &stop, pos, &h, &stopped, e);
     } else {
         rc = eng_apply_image(fd, mfd, o->key, o->key_len, pos, &h, e);
@@ -232,7 +255,7 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
     close(fd);
     fd = -1;
     /* A WAL left by the file we replace would be replayed into ours. */
-    for (int k = 0; existed && k < 2; k++) {
+    for (int k = 0; o->replace && k < 2; k++) {
         snprintf(aside, sizeof aside, "%s%s", r->destination, k ? "-shm" : "-wal");
         if (unlink(aside) != 0 && errno != ENOENT) {
             yerr_set(e, YERR_FAIL, "remove %s: %s", aside, strerror(errno));

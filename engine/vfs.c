@@ -220,6 +220,11 @@ static int x_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatil
 
 static int x_shm_lock(sqlite3_file *f, int off, int n, int flags)
 {
+    cap_file *cf = (cap_file *)f;
+    /* Lock 0 is the WAL write lock: its release ends the transaction a
+     * pending in-transaction mark belonged to. */
+    if (cf->sh && off == 0 && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE))
+        cap_on_write_unlock(cf->sh->cap);
     return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
 }
 

@@ -102,7 +102,7 @@ static int elog_check_rec_fields(const fmt_elog_rec *r, const char *what, yerr *
     if (r->lsn_start >= r->lsn_end)
         return yerr_set(e, YERR_FAIL, "%s: empty LSN range [%llu, %llu)", what,
                         (unsigned long long)r->lsn_start, (unsigned long long)r->lsn_end);
-    if (r->flags & ~(uint32_t)FMT_ELOG_FOREIGN)
+    if (r->flags & ~(uint32_t)(FMT_ELOG_FOREIGN | FMT_ELOG_MARKED))
         return yerr_set(e, YERR_FAIL, "%s: unknown flags 0x%x", what, r->flags);
     if (r->name_len > FMT_ELOG_NAME_MAX)
         return yerr_set(e, YERR_FAIL, "%s: name of %u bytes (at most %d)", what, r->name_len,

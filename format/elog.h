@@ -58,7 +58,9 @@ enum fmt_elog_kind {
 };
 
 enum fmt_elog_flags {
-    FMT_ELOG_FOREIGN = 1 /* committed by a process without capture */
+    FMT_ELOG_FOREIGN = 1, /* committed by a process without capture */
+    FMT_ELOG_MARKED = 2   /* the transaction that carries the mark record just before it
+                             (yedek_mark() inside a transaction) */
 };
 
 enum fmt_elog_file_flags {

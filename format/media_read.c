@@ -481,8 +481,11 @@ static int open_envelope(fmt_media_reader *r, const uint8_t *key, size_t key_len
                         MEDIA_ENV_FIXED);
     if (r->header_only)
         return 0;
-    if (!key)
-        return yerr_set(e, YERR_FAIL, "encrypted: give --key-file");
+    if (!key) {
+        yerr_set(e, YERR_FAIL, "encrypted: it needs its key");
+        yerr_hint(e, "give the key file with --key-file FILE or $YEDEK_KEY_FILE");
+        return e->code;
+    }
     if (media_derive(key, key_len, env.salt, k, check, e))
         return e->code;
     if (CRYPTO_memcmp(check, env.check, MEDIA_CHECK) != 0) {

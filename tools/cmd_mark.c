@@ -29,7 +29,7 @@ int cmd_mark(cli *c, int argc, char **argv, yerr *e)
         yerr_set(e, YERR_FAIL, "mark: %s is not under capture", argv[1]);
         yerr_hint(e, "start capture with: yedek init %s", argv[1]);
     } else {
-        cap_mark(cap, argv[2], &lsn, e);
+        cap_mark(cap, argv[2], 0, &lsn, e);
     }
     if (db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

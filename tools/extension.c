@@ -45,7 +45,7 @@ static void fn_mark(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                                   " database started with yedek init)", -1);
         return;
     }
-    cap_mark(c, name, &lsn, &e);
+    cap_mark(c, name, 1, &lsn, &e);
     if (e.code)
         sqlite3_result_error(ctx, e.msg, -1);
     else

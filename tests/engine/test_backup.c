@@ -54,7 +54,7 @@ static int apply(const wl_backup *t, const char *img, uint64_t *at)
     yerr e;
     fmt_media_hdr h;
     eng_image_pos pos;
-    eng_stop all = {UINT64_MAX, INT64_MAX};
+    eng_stop all = {UINT64_MAX, INT64_MAX, 0};
     int mfd = media_fd(&t->row), out, rc, stopped;
     const uint8_t *key = t->encrypted ? WL_KEY : NULL;
 

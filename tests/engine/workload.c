@@ -77,7 +77,7 @@ static int take_mark(workload *w, checks *c, const char *name)
          && sqlite3_busy_timeout(db, 10000) == SQLITE_OK
          && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
          && sqlite3_file_control(db, "main", CAP_FCNTL_CAPTURE, &cap) == SQLITE_OK && cap
-         && cap_mark(cap, name, &lsn, &e) == 0;
+         && cap_mark(cap, name, 0, &lsn, &e) == 0;
     check_at(c, ok, "mark %s: %s", name, e.msg);
     if (db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -906,7 +906,7 @@ static void test_damage_encrypted(void **state)
     hlen = 72 + env_text_len(b);
     expect_fault(b, len, KEY, 0, NULL);
     /* no key, wrong key */
-    expect_fault(b, len, NULL, YERR_FAIL, "encrypted: give --key-file");
+    expect_fault(b, len, NULL, YERR_FAIL, "encrypted: it needs its key");
     expect_fault(b, len, WRONG, YERR_FAIL, "wrong key");
     /* the header is there without the key */
     fd = fd_with(b, len);
