@@ -23,7 +23,7 @@
 #include "error.h"
 
 /* The schema version this build writes; older catalogs are migrated. */
-#define CAT_SCHEMA_VERSION 1
+#define CAT_SCHEMA_VERSION 2
 
 /* A GUID as text: 36 characters and a NUL. */
 #define CAT_GUID_BUF 37

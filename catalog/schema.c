@@ -88,6 +88,51 @@ static const char SCHEMA_V1[] =
     "  replaced INTEGER NOT NULL DEFAULT 0"
     ");";
 
+/*
+ * Version 2: scheduled jobs (SQL Server Agent's jobs, kept in the catalog
+ * as msdb keeps them), their run history, and per-database health
+ * thresholds.
+ */
+static const char SCHEMA_V2[] =
+    "CREATE TABLE job ("
+    "  job_id INTEGER PRIMARY KEY,"
+    "  name TEXT UNIQUE NOT NULL,"
+    "  database_path TEXT NOT NULL,"     /* the live database file, absolute */
+    "  type TEXT NOT NULL CHECK (type IN ('full','diff','log')),"
+    "  schedule TEXT NOT NULL,"          /* canonical SPEC */
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  keep_fulls INTEGER,"              /* retention after each run; NULL: none */
+    "  keep_days INTEGER,"
+    "  compress TEXT,"                   /* as --compress; NULL: the default */
+    "  key_file TEXT,"                   /* a path, never a key */
+    "  created_time TEXT NOT NULL,"
+    "  last_slot TEXT"                   /* the schedule slot the last scheduled run served */
+    ");"
+    "CREATE TABLE jobhistory ("
+    "  run_id INTEGER PRIMARY KEY,"
+    "  job_name TEXT NOT NULL,"
+    "  database_path TEXT NOT NULL,"
+    "  trigger TEXT NOT NULL CHECK (trigger IN ('schedule','manual')),"
+    "  requested_type TEXT NOT NULL,"
+    "  actual_type TEXT,"
+    "  type_change_reason TEXT,"         /* why a diff or log became a full */
+    "  start_time TEXT NOT NULL,"
+    "  end_time TEXT,"
+    "  duration_ms INTEGER,"
+    "  bytes INTEGER,"
+    "  outcome TEXT NOT NULL CHECK (outcome IN ('running','success','failed')),"
+    "  error TEXT,"
+    "  backup_set_uuid TEXT,"
+    "  pruned INTEGER"                   /* backups retention removed after the run */
+    ");"
+    "CREATE INDEX jobhistory_by_job ON jobhistory(job_name, start_time);"
+    "CREATE TABLE healthconfig ("
+    "  database_name TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value REAL NOT NULL,"
+    "  PRIMARY KEY (database_name, key)"
+    ");";
+
 static int user_version(sqlite3 *db, int *out, yerr *e)
 {
     sqlite3_stmt *st = NULL;
@@ -129,6 +174,8 @@ int cat_schema_migrate(sqlite3 *db, yerr *e)
         goto fail;
     }
     if (version < 1 && exec(db, SCHEMA_V1, "create catalog schema", e))
+        goto fail;
+    if (version < 2 && exec(db, SCHEMA_V2, "add the job tables", e))
         goto fail;
     /* Later versions add their steps here, each guarded by `version < N`. */
     if (version < CAT_SCHEMA_VERSION) {

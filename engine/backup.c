@@ -317,8 +317,8 @@ int eng_backup(catalog *cat, const char *db_path, const eng_backup_opts *o,
         free(j.buf);
         return yerr_oom(e);
     }
-    rc = (!o->tail && check_sqlite_file(db_path, e)) || cap_backup_lock(db_path, &lock_fd, e)
-         || run(&j, e);
+    rc = (!o->tail && check_sqlite_file(db_path, e))
+         || cap_backup_lock(db_path, &lock_fd, &r->lock_busy, e) || run(&j, e);
     if (j.snap && o->type == CAT_FULL && !o->copy_only) {
         yerr post;
         yerr_clear(&post);

@@ -53,6 +53,7 @@ typedef struct eng_backup_result {
     int scanned;                /* diff: compared hashes instead of the DCM */
     char scan_reason[256];
     uint32_t marks;             /* log: marks it holds */
+    int lock_busy;              /* refused: another backup of the database was running */
 } eng_backup_result;
 
 /* Take one backup of the database at db_path into the catalog's

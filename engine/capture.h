@@ -106,9 +106,9 @@ int cap_status_read(capture *c, cap_status *out, yerr *e);
 int cap_open_tail(const char *db_path, capture **out, yerr *e);
 
 /* One backup of a database at a time, across processes: a lock file in
- * DB-yedek.  YERR_FAIL "another backup ... is running" when held.
- * *fd is released with cap_backup_unlock. */
-int cap_backup_lock(const char *db_path, int *fd, yerr *e);
+ * DB-yedek.  YERR_FAIL "another backup ... is running (lock held)" and
+ * *busy = 1 when held.  *fd is released with cap_backup_unlock. */
+int cap_backup_lock(const char *db_path, int *fd, int *busy, yerr *e);
 void cap_backup_unlock(int fd);
 
 /* Where capture stands at a backup's snapshot. */

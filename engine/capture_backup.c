@@ -14,11 +14,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-int cap_backup_lock(const char *db_path, int *fd, yerr *e)
+int cap_backup_lock(const char *db_path, int *fd, int *busy, yerr *e)
 {
     char dir[PATH_MAX], path[PATH_MAX];
 
     *fd = -1;
+    *busy = 0;
     if (cap_dir_of(db_path, dir, sizeof dir, e))
         return e->code;
     if (snprintf(path, sizeof path, "%s/backup.lock", dir) >= (int)sizeof path)
@@ -36,6 +37,7 @@ int cap_backup_lock(const char *db_path, int *fd, yerr *e)
         close(*fd);
         *fd = -1;
         if (err == EWOULDBLOCK) {
+            *busy = 1;
             yerr_set(e, YERR_FAIL, "another backup of %s is running (lock held)", db_path);
             yerr_hint(e, "wait for it to finish; backups of one database never overlap");
             return e->code;

@@ -45,7 +45,21 @@ const cli_command CLI_COMMANDS[] = {
      "                              (exit 3 when a break is found)\n"
      "yedek catalog rebuild [--key-file FILE]\n"
      "                              rebuild the catalog from the media files"},
-    {"job", NULL, "scheduled backup jobs", "yedek job add|list|remove|enable|disable|run|history ..."},
-    {"agent", NULL, "run scheduled jobs", "yedek agent"},
-    {"health", NULL, "backup health for monitoring", "yedek health [--json]"},
+    {"job", cmd_job, "scheduled backup jobs",
+     "yedek job add NAME --db DB --type full|diff|log --schedule SPEC\n"
+     "              [--retention 4w|2f|2f,30d] [--compress C] [--key-file F] [--disabled]\n"
+     "yedek job list | remove NAME | enable NAME | disable NAME\n"
+     "yedek job run NAME        run it now\n"
+     "yedek job run-due         one pass of the agent (for cron or a systemd timer)\n"
+     "yedek job history [NAME]\n"
+     "  SPEC: \"every 5m\", \"daily 02:00\", \"weekly sun 01:00\", or cron \"*/15 * * * *\";\n"
+     "  local time unless it ends with \" utc\"."},
+    {"agent", cmd_agent, "run scheduled jobs until stopped (SIGTERM finishes the running job)",
+     "yedek agent [--poll SECONDS]"},
+    {"prune", cmd_prune, "remove backups the kept window does not need",
+     "yedek prune DB --retention 4w|2f|2f,30d [--dry-run]"},
+    {"health", cmd_health, "backup health for monitoring (exit 0 ok, 1 warning, 2 critical)",
+     "yedek health [--json] [--prometheus FILE]\n"
+     "yedek health --set DB KEY=VALUE...   thresholds: max_failures, full_age_hours,\n"
+     "                                     diff_age_hours, log_age_factor, duration_factor"},
     {NULL, NULL, NULL, NULL}};

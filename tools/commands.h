@@ -18,6 +18,13 @@ int cmd_extension(cli *c, int argc, char **argv, yerr *e);
 int cmd_backup(cli *c, int argc, char **argv, yerr *e);
 int cmd_verify(cli *c, int argc, char **argv, yerr *e);
 int cmd_restore(cli *c, int argc, char **argv, yerr *e);
+int cmd_job(cli *c, int argc, char **argv, yerr *e);
+int cmd_agent(cli *c, int argc, char **argv, yerr *e);
+int cmd_prune(cli *c, int argc, char **argv, yerr *e);
+int cmd_health(cli *c, int argc, char **argv, yerr *e);
+
+/* "4w", "2f", "2f,30d": full backups kept and/or days kept (cmd_job.c). */
+int cli_retention_parse(const char *s, int *fulls, int *days, yerr *e);
 
 /* A plan as plan prints it (cmd_plan.c), for restore too. */
 json_t *cli_plan_json(const cat_plan *p);

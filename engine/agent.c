@@ -1,0 +1,107 @@
+/*
+ * agent.c: passes of the job runner (see agent.h).
+ */
+#include "agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "schedule.h"
+
+typedef struct jobs {
+    cat_job *v;
+    size_t n, cap;
+} jobs;
+
+static int collect(const cat_job *j, void *arg, yerr *e)
+{
+    jobs *l = arg;
+    if (l->n == l->cap) {
+        cat_job *v = realloc(l->v, (l->cap = l->cap ? l->cap * 2 : 16) * sizeof *v);
+        if (!v)
+            return yerr_oom(e);
+        l->v = v;
+    }
+    l->v[l->n++] = *j;
+    return 0;
+}
+
+static void say(const eng_agent *a, const char *line)
+{
+    if (a->log)
+        a->log(a->log_arg, line);
+    else
+        fprintf(stderr, "yedek agent: %s\n", line);
+}
+
+void eng_agent_describe(const cat_job *j, const eng_job_result *r, char *buf, size_t size)
+{
+    const cat_job_run *run = &r->run;
+    char bytes[32];
+    snprintf(bytes, sizeof bytes, "%lld bytes", (long long)run->bytes);
+    if (run->outcome == CAT_RUN_SUCCESS)
+        snprintf(buf, size, "job %s: %s backup of %s done, %s in %.2f s%s%s%s%s", j->name,
+                 cat_backup_type_name(run->actual_type), j->database_path, bytes,
+                 (double)(run->end_time - run->start_time) / 1e6,
+                 run->type_change_reason[0] ? " (" : "", run->type_change_reason,
+                 run->type_change_reason[0] ? ")" : "", run->error[0] ? "; " : "");
+    else
+        snprintf(buf, size, "job %s: FAILED: %s", j->name, run->error);
+    if (run->outcome == CAT_RUN_SUCCESS && run->error[0]) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, "%s", run->error);
+    }
+}
+
+int eng_agent_pass(eng_agent *a, int64_t now, int *ran, int64_t *next, yerr *e)
+{
+    jobs l = {NULL, 0, 0};
+    char line[2048];
+
+    *ran = 0;
+    *next = INT64_MAX;
+    if (cat_job_list(a->cat, collect, &l, e))
+        goto out;
+    for (size_t i = 0; i < l.n; i++) {
+        cat_job *j = &l.v[i];
+        cat_sched s;
+        eng_job_result r;
+        int64_t from = j->last_slot ? j->last_slot : j->created_time, slot, n;
+        yerr why;
+
+        yerr_clear(&why);
+        if (!j->enabled)
+            continue;
+        if (cat_sched_parse(j->schedule, &s, &why)) {
+            snprintf(line, sizeof line, "job %s: bad schedule: %s", j->name, why.msg);
+            say(a, line);
+            continue;
+        }
+        slot = cat_sched_latest(&s, from, now);
+        if (slot != INT64_MIN && !(a->stop && *a->stop)) {
+            int rc = a->exec ? a->exec(a->exec_arg, a->cat, j, &r, &why)
+                             : eng_job_run(a->cat, j, 0, &r, &why);
+            (*ran)++;
+            if (rc && !r.run.run_id) {
+                /* not even recorded: the catalog itself failed */
+                *e = why;
+                goto out;
+            }
+            eng_agent_describe(j, &r, line, sizeof line);
+            say(a, line);
+            if (!r.lock_busy) {
+                if (cat_job_set_last_slot(a->cat, j->name, slot, e))
+                    goto out;
+                from = slot;
+            }
+        }
+        n = cat_sched_next(&s, from > now ? from : now);
+        if (n < *next)
+            *next = n;
+    }
+out:
+    free(l.v);
+    return e->code;
+}
