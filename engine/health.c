@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "check.h"
+#include "database.h"
 #include "job.h"
 #include "isotime.h"
 #include "schedule.h"
@@ -94,10 +95,12 @@ static void add(eng_health_db *d, const char *check, enum eng_health_level level
         d->level = level;
 }
 
-/* A job and the database its file is. */
+/* A job and the database its file is: by the GUID its capture state
+ * holds, or (state unreadable: the file is gone) by its catalog name. */
 typedef struct jobinfo {
     cat_job job;
     char guid[CAT_GUID_BUF];
+    char name[CAT_NAME_BUF];
     int broken;
     char reason[256];
 } jobinfo;
@@ -128,6 +131,7 @@ static int collect_job(const cat_job *j, void *arg, yerr *e)
     memset(ji, 0, sizeof *ji);
     ji->job = *j;
     ji->broken = -1;
+    cat_database_name_from_path(j->database_path, ji->name);
     yerr_clear(&ignored);
     /* The capture state as it stands: no capture step, the database untouched. */
     if (cap_open_tail(j->database_path, &c, &ignored) == 0
@@ -175,18 +179,23 @@ static int64_t last_full_size(catalog *cat, const char *guid)
 /* Runs of the database's jobs, newest first. */
 typedef struct runs {
     const ctx *x;
-    const char *guid;
+    const char *guid, *name;
     int failures, counting;
     const char *job;       /* for durations: one job */
     double durations[64];
     int n_durations;
 } runs;
 
-static int job_is_db(const ctx *x, const char *job, const char *guid)
+static int job_of(const jobinfo *ji, const char *guid, const char *name)
+{
+    return ji->guid[0] ? strcmp(ji->guid, guid) == 0 : strcmp(ji->name, name) == 0;
+}
+
+static int job_is_db(const ctx *x, const char *job, const char *guid, const char *name)
 {
     for (size_t i = 0; i < x->n_jobs; i++)
         if (strcmp(x->jobs[i].job.name, job) == 0)
-            return strcmp(x->jobs[i].guid, guid) == 0;
+            return job_of(&x->jobs[i], guid, name);
     return 0;
 }
 
@@ -194,7 +203,7 @@ static int count_run(const cat_job_run *r, void *arg, yerr *e)
 {
     runs *u = arg;
     (void)e;
-    if (r->outcome == CAT_RUN_RUNNING || !job_is_db(u->x, r->job_name, u->guid))
+    if (r->outcome == CAT_RUN_RUNNING || !job_is_db(u->x, r->job_name, u->guid, u->name))
         return 0;
     if (u->counting && r->outcome == CAT_RUN_FAILED)
         u->failures++;
@@ -251,7 +260,7 @@ static int check_db(const char *guid, void *arg, yerr *e)
         const jobinfo *ji = &x->jobs[i];
         cat_sched s;
         yerr ignored;
-        if (strcmp(ji->guid, guid) != 0)
+        if (!job_of(ji, guid, d->name))
             continue;
         if (ji->broken >= 0)
             d->chain_broken = d->chain_broken > 0 ? 1 : ji->broken;
@@ -291,6 +300,7 @@ static int check_db(const char *guid, void *arg, yerr *e)
         memset(&u, 0, sizeof u);
         u.x = x;
         u.guid = guid;
+        u.name = d->name;
         u.counting = 1;
         if (cat_jobhistory_list(x->cat, NULL, 0, count_run, &u, e))
             return e->code;
