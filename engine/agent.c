@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "isotime.h"
 #include "schedule.h"
 
@@ -53,6 +54,51 @@ void eng_agent_describe(const cat_job *j, const eng_job_result *r, char *buf, si
         size_t n = strlen(buf);
         snprintf(buf + n, size - n, "%s", run->error);
     }
+}
+
+typedef struct stale {
+    cat_job_run *v;
+    size_t n, cap;
+} stale;
+
+static int collect_running(const cat_job_run *r, void *arg, yerr *e)
+{
+    stale *s = arg;
+    if (r->outcome != CAT_RUN_RUNNING)
+        return 0;
+    if (s->n == s->cap) {
+        cat_job_run *v = realloc(s->v, (s->cap = s->cap ? s->cap * 2 : 4) * sizeof *v);
+        if (!v)
+            return yerr_oom(e);
+        s->v = v;
+    }
+    s->v[s->n++] = *r;
+    return 0;
+}
+
+int eng_agent_recover(catalog *cat, int *n, yerr *e)
+{
+    stale s = {NULL, 0, 0};
+    *n = 0;
+    if (cat_jobhistory_list(cat, NULL, 0, collect_running, &s, e) == 0) {
+        for (size_t i = 0; i < s.n; i++) {
+            int fd, busy = 0;
+            yerr ignored;
+            /* Still running somewhere: its database's backup lock is held. */
+            if (cap_backup_lock(s.v[i].database_path, &fd, &busy, &ignored) != 0 && busy)
+                continue;
+            cap_backup_unlock(fd);
+            s.v[i].outcome = CAT_RUN_FAILED;
+            s.v[i].end_time = ytime_now();
+            snprintf(s.v[i].error, sizeof s.v[i].error,
+                     "interrupted: the process running it ended before it finished");
+            if (cat_jobhistory_finish(cat, &s.v[i], e))
+                break;
+            (*n)++;
+        }
+    }
+    free(s.v);
+    return e->code;
 }
 
 int eng_agent_pass(eng_agent *a, int64_t now, int *ran, int64_t *next, yerr *e)

@@ -38,6 +38,11 @@ typedef struct eng_agent {
  * instant a job falls due after this pass (INT64_MAX: none). */
 int eng_agent_pass(eng_agent *a, int64_t now, int *ran, int64_t *next, yerr *e);
 
+/* Runs recorded as running whose database no backup holds any more (the
+ * process running them was killed) become failed, "interrupted".  *n
+ * counts them.  The agent calls this when it starts. */
+int eng_agent_recover(catalog *cat, int *n, yerr *e);
+
 /* Describe a finished run in one line (the agent's log, `job run`). */
 void eng_agent_describe(const cat_job *j, const eng_job_result *r, char *buf, size_t size);
 

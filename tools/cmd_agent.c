@@ -67,6 +67,15 @@ int cmd_agent(cli *c, int argc, char **argv, yerr *e)
     a.stop = &g_stop;
     snprintf(line, sizeof line, "started (pid %d, repository %s)", (int)getpid(), c->repo);
     log_line(NULL, line);
+    {
+        int n = 0;
+        if (eng_agent_recover(cat, &n, e) == 0 && n) {
+            snprintf(line, sizeof line, "%d run%s left running by a stopped process marked"
+                     " interrupted", n, n == 1 ? "" : "s");
+            log_line(NULL, line);
+        }
+        yerr_clear(e);
+    }
     while (!g_stop) {
         int ran = 0;
         int64_t next, now = ytime_now(), until;

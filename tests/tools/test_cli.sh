@@ -83,17 +83,7 @@ expect_eq "yedek --json x: first line of stderr" "yedek: unknown command 'x'" "$
 expect_exit 2 "$YEDEK" -q x
 expect_error_format nohint
 
-# ---- commands not implemented yet -------------------------------------------
-# When one of these gets its implementation, move it out of this list and
-# give it its own checks.
-
-not_yet=(job agent health)
-for c in "${not_yet[@]}"; do
-    expect_exit 2 "$YEDEK" -r "$TMP/ni-repo" "$c" dummy-arg
-    expect_err_has "not implemented yet"
-    expect_err_has "$c"
-    expect_error_format
-done
+# ---- every command is implemented ------------------------------------------------
 expect_exit 1 "$YEDEK" -r "$TMP/ni-repo" catalog rebuild
 expect_err_has "open repository"
 expect_error_format
@@ -101,14 +91,7 @@ expect_exit 2 "$YEDEK" -r "$TMP/ni-repo" backup dummy-arg
 expect_err_has "give the type"
 expect_error_format hint
 expect_exit 0 "$YEDEK" --help
-for c in "${not_yet[@]}"; do
-    if grep -qE "^  $c .*\(not implemented yet\)$" "$OUT"; then
-        pass
-    else
-        fail "$LAST" "expected '$c' marked '(not implemented yet)' in the command list"
-    fi
-done
-for c in plan catalog init sql extension status mark backup verify restore; do
+for c in plan catalog init sql extension status mark backup verify restore job agent prune health; do
     if grep -qE "^  $c .*\(not implemented yet\)$" "$OUT"; then
         fail "$LAST" "'$c' is implemented but the command list says 'not implemented yet'"
     else
