@@ -239,6 +239,26 @@ build_sample_repo() {
     done
 }
 
+# ---- helpers of the backup, restore and job scripts (they set REPO) ----------------
+
+# backup TYPE DB [OPTIONS]: a backup with --json; its row in $OUT
+backup() { expect_exit 0 "$YEDEK" -r "$REPO" --json backup "$@"; }
+# field COLUMN: of the backup row in $OUT
+field() { jq -r ".backup.$1" <"$OUT"; }
+media_of() { sqlite3 "$REPO/catalog.db" "SELECT media_path FROM backupset WHERE backup_set_uuid = '$1'"; }
+# flip FILE OFFSET: flip one bit at OFFSET
+flip() {
+    # shellcheck disable=SC2059 # the format is the byte itself
+    printf "$(printf '\\%03o' $(($(od -An -tu1 -j "$2" -N1 "$1") ^ 1)))" |
+        dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+# The background writer a script starts as $WRITER, running while
+# $TMP/writer.go exists.
+writer_stop() {
+    rm -f "$TMP/writer.go"
+    wait "$WRITER" 2>/dev/null
+}
+
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ] && exit 0

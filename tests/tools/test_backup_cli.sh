@@ -45,16 +45,8 @@ writer_start() {
     ) &
     WRITER=$!
 }
-writer_stop() {
-    rm -f "$TMP/writer.go"
-    wait "$WRITER" 2>/dev/null
-}
 
-# backup TYPE [OPTIONS]: a backup with --json, its row in $OUT
-backup() { expect_exit 0 "$YEDEK" -r "$REPO" --json backup "$@"; }
-field() { jq -r ".backup.$1" <"$OUT"; }
 rows() { sqlite3 "$REPO/catalog.db" "SELECT count(*) FROM backupset"; }
-media_of() { sqlite3 "$REPO/catalog.db" "SELECT media_path FROM backupset WHERE backup_set_uuid = '$1'"; }
 
 writer_start
 sleep 0.3
@@ -135,10 +127,6 @@ expect_out_has "0 failed"
 writer_stop
 
 # ---- faults: each is found, exit 4, naming the file -------------------------
-flip() { # FILE OFFSET: flip one bit at OFFSET
-    printf "$(printf '\\%03o' $(( $(od -An -tu1 -j "$2" -N1 "$1") ^ 1 )))" |
-        dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 verify_fails() { # WHAT UUID [KEYFILE]
     local what=$1 uuid=$2
     run Y verify ${3:+--key-file "$3"} "$uuid"

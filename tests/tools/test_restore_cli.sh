@@ -114,15 +114,7 @@ wait_commits() {
     done
     echo "FAIL: setup: the writer did not commit $1 transactions in 30 s"
 }
-writer_stop() {
-    rm -f "$TMP/writer.go"
-    wait "$WRITER" 2>/dev/null
-}
 
-# backup TYPE DB [OPTIONS]: a backup with --json; its row in $OUT
-backup() { expect_exit 0 "$YEDEK" -r "$REPO" --json backup "$@"; }
-field() { jq -r ".backup.$1" <"$OUT"; }
-media_of() { sqlite3 "$CAT" "SELECT media_path FROM backupset WHERE backup_set_uuid = '$1'"; }
 col() { sqlite3 "$CAT" "SELECT $2 FROM backupset WHERE backup_set_uuid = '$1'"; }
 
 # ---- restore checks ------------------------------------------------------------------
@@ -210,10 +202,6 @@ restore_fails() {
     expect_eq "$what: nothing in restorehistory" "$rows" "$(sqlite3 "$CAT" "SELECT count(*) FROM restorehistory")"
 }
 
-flip() { # FILE OFFSET: flip one bit at OFFSET
-    printf "$(printf '\\%03o' $(($(od -An -tu1 -j "$2" -N1 "$1") ^ 1)))" |
-        dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 
 # ==== 1. history: a writer, backups interleaved, the oracle ==========================
 snap W0
