@@ -23,7 +23,7 @@ int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len
     size_t len;
     int more;
 
-    if (fmt_media_open(media_fd, key, key_len, &r, h, e))
+    if (fmt_media_open_nodigest(media_fd, key, key_len, &r, h, e))
         return e->code;
     if (h->type == FMT_MEDIA_LOG) {
         fmt_media_reader_free(r);
@@ -72,7 +72,7 @@ static int extract_log(int media_fd, const uint8_t *key, size_t key_len, const c
     *fd = open(tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (*fd < 0)
         return yerr_set(e, YERR_FAIL, "temporary file in %s: %s", tmp_dir, strerror(errno));
-    if (fmt_media_open(media_fd, key, key_len, &r, h, e))
+    if (fmt_media_open_nodigest(media_fd, key, key_len, &r, h, e))
         return e->code;
     if (h->type != FMT_MEDIA_LOG) {
         fmt_media_reader_free(r);

@@ -182,6 +182,13 @@ typedef struct fmt_media_reader fmt_media_reader;
 int fmt_media_open(int fd, const uint8_t *key, size_t key_len, fmt_media_reader **out,
                    fmt_media_hdr *h, yerr *e);
 
+/* The same, without the SHA-256 of the whole file (fmt_media_reader_trailer
+ * then gives zeros): for a restore, whose every block is still checked
+ * (XXH3, the chained checksum, the trailer, and GCM when encrypted); verify
+ * and rebuild need the digest. */
+int fmt_media_open_nodigest(int fd, const uint8_t *key, size_t key_len, fmt_media_reader **out,
+                            fmt_media_hdr *h, yerr *e);
+
 enum fmt_media_section { FMT_MEDIA_DATA, FMT_MEDIA_HASHES };
 
 /* The next block, its checksum verified: 1 with *section, *offset and

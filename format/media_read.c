@@ -197,7 +197,7 @@ static la_ssize_t frame_read(fmt_media_reader *r, const void **buf)
                  (unsigned long long)r->raw_off, (unsigned long long)r->frame, got);
         return cb_fail(r);
     }
-    if (media_sha_update(r->sha, r->rbuf, (size_t)got)) {
+    if (r->sha && media_sha_update(r->sha, r->rbuf, (size_t)got)) {
         yerr_set(&r->cb_err, YERR_FAIL, "SHA-256 failed (OpenSSL)");
         return cb_fail(r);
     }
@@ -496,7 +496,7 @@ static int open_envelope(fmt_media_reader *r, const uint8_t *key, size_t key_len
     OPENSSL_cleanse(k, sizeof k);
     if (rc)
         return rc;
-    if (media_sha_update(r->sha, r->env, r->env_len))
+    if (r->sha && media_sha_update(r->sha, r->env, r->env_len))
         return yerr_set(e, YERR_FAIL, "SHA-256 failed (OpenSSL)");
     r->raw_off = r->env_len;
     return 0;
@@ -527,7 +527,7 @@ static int open_archives(fmt_media_reader *r, yerr *e)
 /* *h is written only when the header was read and checked: a caller may
  * keep what fmt_media_read_header told it when opening fails later. */
 static int reader_open(int fd, const uint8_t *key, size_t key_len, int header_only,
-                       fmt_media_reader **out, fmt_media_hdr *h, yerr *e)
+                       int digest, fmt_media_reader **out, fmt_media_hdr *h, yerr *e)
 {
     fmt_media_reader *r = calloc(1, sizeof *r);
     fmt_media_hdr hd;
@@ -545,7 +545,8 @@ static int reader_open(int fd, const uint8_t *key, size_t key_len, int header_on
         yerr_set(e, YERR_FAIL, "read media at offset 0: %s", strerror(errno));
         goto fail;
     }
-    if (!header_only && (!(r->sha = media_sha_new()) || !(r->chain = XXH3_createState()))) {
+    if (!header_only && ((digest && !(r->sha = media_sha_new()))
+                         || !(r->chain = XXH3_createState()))) {
         yerr_oom(e);
         goto fail;
     }
@@ -581,7 +582,7 @@ fail:
 int fmt_media_read_header(int fd, fmt_media_hdr *h, yerr *e)
 {
     fmt_media_reader *r;
-    if (reader_open(fd, NULL, 0, 1, &r, h, e))
+    if (reader_open(fd, NULL, 0, 1, 0, &r, h, e))
         return e->code;
     fmt_media_reader_free(r);
     return 0;
@@ -590,7 +591,13 @@ int fmt_media_read_header(int fd, fmt_media_hdr *h, yerr *e)
 int fmt_media_open(int fd, const uint8_t *key, size_t key_len, fmt_media_reader **out,
                    fmt_media_hdr *h, yerr *e)
 {
-    return reader_open(fd, key, key_len, 0, out, h, e);
+    return reader_open(fd, key, key_len, 0, 1, out, h, e);
+}
+
+int fmt_media_open_nodigest(int fd, const uint8_t *key, size_t key_len, fmt_media_reader **out,
+                            fmt_media_hdr *h, yerr *e)
+{
+    return reader_open(fd, key, key_len, 0, 0, out, h, e);
 }
 
 /* ---- entries ----------------------------------------------------------- */
@@ -706,7 +713,7 @@ static int trailer_entry(fmt_media_reader *r, yerr *e)
                          "renamed");
     if (check_end(r, data_pos + size, e))
         return e->code;
-    if (media_sha_final(r->sha, r->sha256))
+    if (r->sha && media_sha_final(r->sha, r->sha256))
         return yerr_set(e, YERR_FAIL, "SHA-256 failed (OpenSSL)");
     r->size = r->raw_off;
     return 0;
