@@ -19,6 +19,8 @@
  */
 #include "schedule.h"
 
+#include "isotime.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,26 +47,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(era * 400 + yoe + (*m <= 2));
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return DAYS[m - 1] + (m == 2 && leap);
 }
 
 /* 0 = Sunday; day 0 (1970-01-01) was a Thursday. */
@@ -108,9 +90,9 @@ static bool slot_at_or_after(const cat_sched *s, int64_t w, int64_t *out)
 
     for (; days <= end; days++, h = 0, mi = 0) {
         int y, m, d;
-        civil_from_days(days, &y, &m, &d);
+        ytime_civil_from_days(days, &y, &m, &d);
         if (!(s->months >> m & 1)) {
-            days += days_in_month(y, m) - d; /* to the month's last day */
+            days += ytime_days_in_month(y, m) - d; /* to the month's last day */
             continue;
         }
         if (!day_matches(s, days, d))
@@ -146,7 +128,7 @@ static bool slot_at_or_before(const cat_sched *s, int64_t w, int64_t *out)
 
     for (; days >= end; days--, h = 23, mi = 59) {
         int y, m, d;
-        civil_from_days(days, &y, &m, &d);
+        ytime_civil_from_days(days, &y, &m, &d);
         if (!(s->months >> m & 1)) {
             days -= d - 1; /* to the month's first day */
             continue;
@@ -578,7 +560,7 @@ static bool parse_cron(const word *w, cat_sched *s, char *why)
     if (s->wdays == ALL_WDAYS) {
         for (int m = 1; m <= 12; m++)
             if ((s->months >> m & 1)
-                && (s->mdays & ((UINT64_C(2) << (m == 2 ? 29 : days_in_month(2001, m))) - 1)))
+                && (s->mdays & ((UINT64_C(2) << (m == 2 ? 29 : ytime_days_in_month(2001, m))) - 1)))
                 return true;
         snprintf(why, WHY_MAX, "it never fires: day-of-month '%.*s' does not occur in month '%.*s'",
                  (int)w[2].n, w[2].p, (int)w[3].n, w[3].p);

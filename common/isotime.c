@@ -13,7 +13,7 @@
  * algorithm).  Pure arithmetic, so UTC and offset times never go through
  * TZ or libc's shared state.
  */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t ytime_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -23,7 +23,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void ytime_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -36,7 +36,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)(era * 400 + yoe + (*m <= 2));
 }
 
-static int days_in_month(int y, int m)
+int ytime_days_in_month(int y, int m)
 {
     static const int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -128,7 +128,7 @@ int ytime_parse(const char *text, int64_t *out, yerr *e)
         return bad(e, text, "expected a date like 2026-11-21");
     if (mo < 1 || mo > 12)
         return bad(e, text, "month out of range");
-    if (d < 1 || d > days_in_month(y, mo))
+    if (d < 1 || d > ytime_days_in_month(y, mo))
         return bad(e, text, "no such day in that month");
 
     if (*p == 'T' || *p == 't' || *p == ' ') {
@@ -162,7 +162,7 @@ int ytime_parse(const char *text, int64_t *out, yerr *e)
         return bad(e, text, "unexpected text after the time");
 
     if (!local) {
-        int64_t secs = days_from_civil(y, mo, d) * SEC_PER_DAY + h * 3600 + mi * 60 + s
+        int64_t secs = ytime_days_from_civil(y, mo, d) * SEC_PER_DAY + h * 3600 + mi * 60 + s
                        - offset * 60;
         *out = secs * US_PER_SEC + frac;
         return 0;
@@ -197,7 +197,7 @@ static int format_seconds(int64_t us, char buf[YTIME_BUF], int *frac)
         days--;
     }
     int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    ytime_civil_from_days(days, &y, &m, &d);
     *frac = (int)sub;
     /* Even int64's extremes (years of 6 digits and a sign) fit in YTIME_BUF. */
     return snprintf(buf, YTIME_BUF, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d,

@@ -34,6 +34,12 @@ void ytime_format(int64_t us, char buf[YTIME_BUF]);
 /* Format for people: UTC, without microseconds when they are zero. */
 void ytime_format_short(int64_t us, char buf[YTIME_BUF]);
 
+/* The proleptic Gregorian calendar: days since 1970-01-01 for a date, the
+ * date of a day, and the length of a month (m 1..12). */
+int64_t ytime_days_from_civil(int64_t y, int m, int d);
+void ytime_civil_from_days(int64_t days, int *y, int *m, int *d);
+int ytime_days_in_month(int y, int m);
+
 /* The wall clock now, in microseconds since epoch. */
 int64_t ytime_now(void);
 
