@@ -31,21 +31,21 @@
  *   bench_capture [--txns N] [--rounds R] [--only CASE] [--simple] [--keep]
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "bench_util.h"
 #include "capture.h"
 #include "error.h"
 #include "vfs.h"
 
+#define PROG "bench_capture"
 #define TARGET_RATIO 1.10
 #define SAMPLE_EVERY 1000
 
@@ -81,40 +81,6 @@ static void log_cb(void *arg, int code, const char *msg)
         fprintf(stderr, "  sqlite3_log(%d): %s\n", code, msg);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "bench_capture: %s: %s\n", what, why);
-    exit(1);
-}
-
-static void exec_or_die(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        die(sql, err ? err : sqlite3_errmsg(db));
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -142,71 +108,71 @@ static void run_case(const char *dir, int with_capture, int sync_full, int simpl
     /* The database, created without capture. */
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix")
         != SQLITE_OK)
-        die(db_path, db ? sqlite3_errmsg(db) : "out of memory");
-    exec_or_die(db, "PRAGMA journal_mode=WAL");
-    exec_or_die(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+        bench_die(PROG, db_path, db ? sqlite3_errmsg(db) : "out of memory");
+    bench_exec_or_die(PROG, db, "PRAGMA journal_mode=WAL");
+    bench_exec_or_die(PROG, db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
     sqlite3_close(db);
     db = NULL;
     if (with_capture) {
         fmt_cstate s;
         yerr_clear(&e);
         if (cap_init(db_path, "bench", simple ? FMT_RECOVERY_SIMPLE : FMT_RECOVERY_FULL, &s, &e))
-            die("cap_init", e.msg);
+            bench_die(PROG, "cap_init", e.msg);
     }
 
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, vfs) != SQLITE_OK)
-        die(db_path, db ? sqlite3_errmsg(db) : "out of memory");
+        bench_die(PROG, db_path, db ? sqlite3_errmsg(db) : "out of memory");
     snprintf(sql, sizeof sql, "PRAGMA synchronous=%s", sync_full ? "FULL" : "NORMAL");
-    exec_or_die(db, sql);
+    bench_exec_or_die(PROG, db, sql);
     if (sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES (?1)", -1, &ins, NULL) != SQLITE_OK)
-        die("prepare", sqlite3_errmsg(db));
+        bench_die(PROG, "prepare", sqlite3_errmsg(db));
     memset(payload, 'x', 100);
     payload[100] = '\0';
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (long i = 0; i < txns; i++) {
-        double a = now_s();
+        double a = bench_now_s();
         snprintf(payload, sizeof payload, "%08ld", i);
         payload[8] = 'x';
         sqlite3_bind_text(ins, 1, payload, 100, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE)
-            die("insert", sqlite3_errmsg(db));
+            bench_die(PROG, "insert", sqlite3_errmsg(db));
         sqlite3_reset(ins);
-        lat[i] = now_s() - a;
+        lat[i] = bench_now_s() - a;
         if ((i + 1) % SAMPLE_EVERY == 0) {
-            int64_t w = file_size(wal_path);
+            int64_t w = bench_file_size(wal_path);
             if (w > r->wal_max)
                 r->wal_max = w;
         }
     }
-    t1 = now_s();
+    t1 = bench_now_s();
     r->loop_s = t1 - t0;
     sqlite3_finalize(ins);
 
     if (with_capture) {
         capture *c = NULL;
         cap_status st;
-        t0 = now_s();
+        t0 = bench_now_s();
         yerr_clear(&e);
         if (cap_open(db_path, &c, &e) || cap_advance(c, &e))
-            die("final catch-up", e.msg);
-        r->catchup_s = now_s() - t0;
-        r->log_bytes = file_size(log_path);
+            bench_die(PROG, "final catch-up", e.msg);
+        r->catchup_s = bench_now_s() - t0;
+        r->log_bytes = bench_file_size(log_path);
         cap_close(c);
-        t0 = now_s();
+        t0 = bench_now_s();
         sqlite3_close(db);
-        r->close_s = now_s() - t0;
+        r->close_s = bench_now_s() - t0;
         yerr_clear(&e);
         if (cap_open(db_path, &c, &e) || cap_status_read(c, &st, &e))
-            die("status", e.msg);
+            bench_die(PROG, "status", e.msg);
         r->lsn = st.state.next_lsn;
         r->chain_intact = !st.state.broken;
         snprintf(r->break_reason, sizeof r->break_reason, "%s", st.state.break_reason);
         cap_close(c);
     } else {
-        t0 = now_s();
+        t0 = bench_now_s();
         sqlite3_close(db);
-        r->close_s = now_s() - t0;
+        r->close_s = bench_now_s() - t0;
     }
 
     qsort(lat, (size_t)txns, sizeof *lat, cmp_double);
@@ -255,12 +221,8 @@ static void parse(int argc, char **argv, options *o)
             o->simple = 1;
         } else if (strcmp(argv[i], "--keep") == 0) {
             o->keep = 1;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            exit(0);
         } else {
-            usage(stderr);
-            exit(2);
+            bench_bad_arg(argv[i], usage);
         }
     }
     if (o->txns < SAMPLE_EVERY || o->rounds < 1) {
@@ -288,13 +250,13 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
     sqlite3_config(SQLITE_CONFIG_LOG, log_cb, NULL);
     if (cap_vfs_register() != SQLITE_OK)
-        die("cap_vfs_register", "failed");
+        bench_die(PROG, "cap_vfs_register", "failed");
     if (!(dir = mkdtemp(tmpl)))
-        die("mkdtemp", strerror(errno));
+        bench_die(PROG, "mkdtemp", strerror(errno));
     lat = malloc(sizeof *lat * (size_t)o.txns);
     res = calloc((size_t)o.rounds, sizeof *res);
     if (!lat || !res)
-        die("malloc", "out of memory");
+        bench_die(PROG, "malloc", "out of memory");
 
     printf("bench_capture: %ld single-row INSERT transactions per case, WAL mode, "
            "autocheckpoint 1000 pages, capture in %s recovery, SQLite %s, %d round(s), in %s\n",
@@ -311,7 +273,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "  round %d: %s  %.2f s\n", round + 1, names[k],
                     res[round][k].loop_s);
             if (!o.keep) /* the engine log of a big run is large: free it now */
-                nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+                bench_rm_rf(sub);
         }
     }
 
@@ -379,10 +341,7 @@ int main(int argc, char **argv)
     if (capture_warnings)
         printf("WARNING: capture reported %ld failure(s) through sqlite3_log (first ones on stderr)\n",
                capture_warnings);
-    if (!o.keep)
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    else
-        printf("kept %s\n", dir);
+    bench_keep_or_remove(dir, o.keep);
     free(lat);
     free(res);
     return 0;

@@ -52,27 +52,24 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bench_util.h"
+
 #ifndef YEDEK_BIN
 #error "YEDEK_BIN must name the yedek program"
 #endif
 
-#define PAGE_SIZE 4096
-#define ROW_BYTES 3800 /* one row per page: two would not fit in 4 KiB */
-#define EXTENT (64 * 1024)
+#define PROG "bench_restore"
+#define LABEL_WIDTH 44 /* of a row's label on stderr */
+#define TABLE_WIDTH 48 /* of a row's name in the table */
 #define PASS_PERCENT 1.0 /* extents changed by each pass before the diff */
 #define PASSES 2         /* each followed by a log backup */
 #define ROUND_UPDATES 3  /* per round after the diff: rows rewritten */
@@ -82,19 +79,9 @@
 #define TARGET_RSS_MIB 64 /* every yedek restore, under */
 
 typedef struct options {
-    long mb;            /* database size in MiB (at least) */
-    int runs;           /* each row: the best of this many */
-    int logs;           /* log backups after the diff */
-    int keep;
-    const char *parent; /* the temporary folder goes here */
-    const char *yedek;
+    bench_opts c; /* --mb, --runs, --dir, --yedek, --keep */
+    int logs;     /* log backups after the diff */
 } options;
-
-/* One row of the table. */
-typedef struct meas {
-    double best_s; /* the fastest run */
-    long rss_kib;  /* the largest peak RSS of all runs */
-} meas;
 
 /* One history: a database, its repository and what its plan says. */
 typedef struct history {
@@ -105,192 +92,29 @@ typedef struct history {
     long long full_bytes, diff_bytes, log_bytes, bytes_to_read;
     long long full_lsn, restores_to_lsn;
     long long diff_extents, diff_saved;
-    meas restore;
+    bench_meas restore;
 } history;
 
-static const char *g_dir; /* the temporary folder, for stderr.txt */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *why)
-{
-    fprintf(stderr, "bench_restore: %s: %s\n", what, why);
-    exit(1);
-}
-
-static int64_t file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* A file or a folder, gone (nothing there is fine). */
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Print a child's stderr (kept in a file) after it failed. */
-static void show_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    while (f && fgets(line, sizeof line, f))
-        fprintf(stderr, "  | %s", line);
-    if (f)
-        fclose(f);
-}
-
-/*
- * Run argv once as a child: stdout into out_path (NULL: /dev/null), stderr
- * into DIR/stderr.txt.  *wall gets fork-to-reap time, *rss_kib the child's
- * peak RSS (wait4's rusage covers the child and the children it waited
- * for, so `sh -c 'cp && sync'` reports cp's).  Exits on any failure: a
- * benchmark of a command that failed means nothing.
- */
-static void run_child(char *const argv[], const char *out_path, double *wall, long *rss_kib)
-{
-    struct rusage ru;
-    char err_path[4200];
-    int status = 0;
-    double t0;
-    pid_t pid;
-
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", g_dir);
-    t0 = now_s();
-    pid = fork();
-    if (pid < 0)
-        die("fork", strerror(errno));
-    if (pid == 0) {
-        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int cr = open("/proc/self/clear_refs", O_WRONLY);
-        /* The forked copy inherits this process's peak RSS, and exec keeps
-         * the larger of it and the program's own: "5" resets the peak to
-         * what is resident now (this small process), so ru_maxrss is the
-         * program's (see the floor printed at the start). */
-        if (cr >= 0) {
-            if (write(cr, "5", 1) != 1)
-                _exit(125);
-            close(cr);
-        }
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int in = open("/dev/null", O_RDONLY);
-        if (out < 0 || err < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0
-            || dup2(err, 2) < 0)
-            _exit(126);
-        execvp(argv[0], argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    if (wait4(pid, &status, 0, &ru) != pid)
-        die("wait4", strerror(errno));
-    if (wall)
-        *wall = now_s() - t0;
-    if (rss_kib)
-        *rss_kib = ru.ru_maxrss; /* KiB on Linux */
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench_restore: `%s", argv[0]);
-        for (int i = 1; argv[i]; i++)
-            fprintf(stderr, " %.200s", argv[i]);
-        fprintf(stderr, "` failed (%s %d); its stderr:\n",
-                WIFEXITED(status) ? "exit" : "signal",
-                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-        show_file(err_path);
-        exit(1);
-    }
-}
-
-/*
- * One row: argv the best of `runs` times.  Before each run, `fresh` (the
- * previous run's output; NULL: nothing) is removed and everything synced,
- * untimed.  stdout goes to json (NULL: /dev/null).
- */
-static void measure(const options *o, const char *label, char *const argv[], const char *fresh,
-                    const char *json, meas *m)
-{
-    m->best_s = 1e30;
-    m->rss_kib = 0;
-    fprintf(stderr, "  %-44s", label);
-    for (int i = 0; i < o->runs; i++) {
-        double wall;
-        long rss;
-        if (fresh)
-            rm_rf(fresh);
-        sync();
-        run_child(argv, json, &wall, &rss);
-        fprintf(stderr, " %7.3f s", wall);
-        if (rss > m->rss_kib)
-            m->rss_kib = rss;
-        if (wall < m->best_s)
-            m->best_s = wall;
-    }
-    fprintf(stderr, "\n");
-}
-
-static void exec_or_die(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        die(sql, err ? err : sqlite3_errmsg(db));
-}
-
-/* The database: rows rows of ROW_BYTES, one per page, half compressible
- * (bench_backup's).  Through the unix VFS, with no journal and no syncs:
- * this is set-up, not what is measured. */
-static void build_db(const char *path, long rows)
-{
-    sqlite3 *db = NULL;
-    char sql[1024];
-
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix")
-        != SQLITE_OK)
-        die(path, db ? sqlite3_errmsg(db) : "out of memory");
-    snprintf(sql, sizeof sql, "PRAGMA page_size=%d", PAGE_SIZE);
-    exec_or_die(db, sql);
-    exec_or_die(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536");
-    exec_or_die(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB NOT NULL)");
-    snprintf(sql, sizeof sql,
-             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < %ld)"
-             " INSERT INTO t(id, b) SELECT i, CASE WHEN i %% 2 THEN randomblob(%d)"
-             " ELSE CAST(substr(replace(printf('%%.%dc', 'x'), 'x',"
-             "   printf('row %%08d of the yedek bench ', i)), 1, %d) AS BLOB) END FROM c",
-             rows, ROW_BYTES, ROW_BYTES / 32 + 1, ROW_BYTES);
-    exec_or_die(db, sql);
-    exec_or_die(db, "PRAGMA journal_mode=WAL");
-    if (sqlite3_close(db) != SQLITE_OK)
-        die("close", path);
-}
+static const char *g_dir; /* the temporary folder */
+static bench_ctx g_bench; /* set once in main: messages, DIR/stderr.txt, --runs */
 
 /* A set-up command: run once, its time not reported. */
 static double setup(char *const argv[], const char *out)
 {
     double w;
-    run_child(argv, out, &w, NULL);
+    bench_run_child(&g_bench, argv, out, &w, NULL);
     return w;
 }
 
 static double y_sql(const options *o, const char *db, const char *sql)
 {
-    char *a[] = {(char *)o->yedek, "-q", "sql", (char *)db, (char *)sql, NULL};
+    char *a[] = {(char *)o->c.yedek, "-q", "sql", (char *)db, (char *)sql, NULL};
     return setup(a, NULL);
 }
 
 static double y_backup(const options *o, history *h, const char *type, const char *json)
 {
-    char *a[] = {(char *)o->yedek, "--json", "-q", "-r", h->repo, "backup", (char *)type,
+    char *a[] = {(char *)o->c.yedek, "--json", "-q", "-r", h->repo, "backup", (char *)type,
                  h->db, "--compress", (char *)h->compress, NULL};
     return setup(a, json);
 }
@@ -300,7 +124,7 @@ static json_t *load_json(const char *path)
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (!root)
-        die(path, jerr.text);
+        bench_die(PROG, path, jerr.text);
     return root;
 }
 
@@ -318,7 +142,7 @@ static void read_plan(json_t *plan, history *h)
     h->n_full = h->n_diff = h->n_log = h->n_other = 0;
     h->full_bytes = h->diff_bytes = h->log_bytes = 0;
     if (!json_is_array(steps))
-        die("plan", "no \"steps\" array in yedek's JSON");
+        bench_die(PROG, "plan", "no \"steps\" array in yedek's JSON");
     json_array_foreach(steps, i, s) {
         const char *type = json_string_value(json_object_get(s, "type"));
         long long size = jint(s, "backup_size");
@@ -340,16 +164,6 @@ static void read_plan(json_t *plan, history *h)
     h->restores_to_lsn = jint(plan, "restores_to_lsn");
 }
 
-static double mib(double bytes)
-{
-    return bytes / (1024.0 * 1024.0);
-}
-
-static const char *verdict(int ok)
-{
-    return ok ? "PASS" : "MISS";
-}
-
 /* The history of step 2, on one database into its repository. */
 static void make_history(const options *o, history *h, long rows, long extents, double *t_sql,
                          double *t_log)
@@ -367,7 +181,7 @@ static void make_history(const options *o, history *h, long rows, long extents, 
         snprintf(sql, sizeof sql,
                  "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < %ld)"
                  " UPDATE t SET b = randomblob(%d) WHERE id IN (SELECT %ld + i * %ld FROM k)",
-                 nchange, ROW_BYTES, step * (2 * p + 1) / (2 * PASSES) + 1, step);
+                 nchange, BENCH_ROW_BYTES, step * (2 * p + 1) / (2 * PASSES) + 1, step);
         *t_sql += y_sql(o, h->db, sql);
         *t_log += y_backup(o, h, "log", NULL);
     }
@@ -382,12 +196,14 @@ static void make_history(const options *o, history *h, long rows, long extents, 
             /* spread over the file: a multiplicative hash of the round */
             uint64_t id = 1 + (uint64_t)(r * ROUND_UPDATES + k) * 2654435761u % (uint64_t)rows;
             n += (size_t)snprintf(sql + n, sizeof sql - n,
-                                  "UPDATE t SET b = randomblob(%d) WHERE id = %llu;", ROW_BYTES,
+                                  "UPDATE t SET b = randomblob(%d) WHERE id = %llu;",
+                                  BENCH_ROW_BYTES,
                                   (unsigned long long)id);
         }
         for (int k = 0; k < ROUND_INSERTS; k++)
             n += (size_t)snprintf(sql + n, sizeof sql - n,
-                                  "INSERT INTO t(b) VALUES (randomblob(%d));", ROW_BYTES);
+                                  "INSERT INTO t(b) VALUES (randomblob(%d));",
+                                  BENCH_ROW_BYTES);
         *t_sql += y_sql(o, h->db, sql);
         *t_log += y_backup(o, h, "log", NULL);
     }
@@ -397,7 +213,7 @@ static void make_history(const options *o, history *h, long rows, long extents, 
 static void check_plan(const options *o, history *h)
 {
     char json[4200];
-    char *a[] = {(char *)o->yedek, "--json", "-q", "-r", h->repo, "plan", h->db, NULL};
+    char *a[] = {(char *)o->c.yedek, "--json", "-q", "-r", h->repo, "plan", h->db, NULL};
     json_t *root;
 
     snprintf(json, sizeof json, "%s/plan.json", g_dir);
@@ -407,9 +223,10 @@ static void check_plan(const options *o, history *h)
     json_decref(root);
     printf("plan (%s): %d full (%.1f MiB), %d diff (%.1f MiB, %lld of %lld extents), %d logs"
            " (%.2f MiB), restores to LSN %lld, %.1f MiB to read\n",
-           h->label, h->n_full, mib((double)h->full_bytes), h->n_diff, mib((double)h->diff_bytes),
-           h->diff_saved, h->diff_extents, h->n_log, mib((double)h->log_bytes),
-           h->restores_to_lsn, mib((double)h->bytes_to_read));
+           h->label, h->n_full, bench_mib((double)h->full_bytes), h->n_diff,
+           bench_mib((double)h->diff_bytes), h->diff_saved, h->diff_extents, h->n_log,
+           bench_mib((double)h->log_bytes), h->restores_to_lsn,
+           bench_mib((double)h->bytes_to_read));
     if (h->n_full != 1 || h->n_diff != 1 || h->n_log != o->logs || h->n_other) {
         fprintf(stderr, "bench_restore: the %s plan is not 1 full + 1 diff + %d logs\n",
                 h->label, o->logs);
@@ -444,7 +261,7 @@ static void summary(const char *path, char *buf, size_t size)
         || sqlite3_prepare_v2(db, "SELECT count(*), max(id), sum(length(b)) FROM t", -1, &st,
                               NULL) != SQLITE_OK
         || sqlite3_step(st) != SQLITE_ROW)
-        die(path, sqlite3_errmsg(db));
+        bench_die(PROG, path, sqlite3_errmsg(db));
     snprintf(buf, size, "%lld rows, max id %lld, %lld bytes", (long long)sqlite3_column_int64(st, 0),
              (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
     sqlite3_finalize(st);
@@ -461,11 +278,11 @@ static long long first_difference(const char *a, const char *b)
     long long off = 0, at = -1;
 
     if (!x || !y || fa < 0 || fb < 0)
-        die("compare", strerror(errno ? errno : ENOMEM));
+        bench_die(PROG, "compare", strerror(errno ? errno : ENOMEM));
     for (;;) {
         ssize_t na = read(fa, x, CHUNK), nb = read(fb, y, CHUNK);
         if (na < 0 || nb < 0)
-            die("compare", strerror(errno));
+            bench_die(PROG, "compare", strerror(errno));
         if (na != nb || memcmp(x, y, (size_t)na) != 0) {
             ssize_t n = na < nb ? na : nb, i = 0;
             while (i < n && x[i] == y[i])
@@ -500,27 +317,27 @@ static int verify(history *h)
     snprintf(copy, sizeof copy, "%s/live-copy.db", g_dir);
     snprintf(wal, sizeof wal, "%s-wal", h->db);
     snprintf(wal_copy, sizeof wal_copy, "%s-wal", copy);
-    rm_rf(copy);
-    rm_rf(wal_copy);
+    bench_rm_rf(copy);
+    bench_rm_rf(wal_copy);
     {
         char *a[] = {"cp", h->db, copy, NULL};
         setup(a, NULL);
     }
-    if (file_size(wal) > 0) {
+    if (bench_file_size(wal) > 0) {
         char *a[] = {"cp", wal, wal_copy, NULL};
         setup(a, NULL);
     }
     if (sqlite3_open_v2(copy, &db, SQLITE_OPEN_READWRITE, "unix") != SQLITE_OK)
-        die(copy, sqlite3_errmsg(db));
-    exec_or_die(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+        bench_die(PROG, copy, sqlite3_errmsg(db));
+    bench_exec_or_die(PROG, db, "PRAGMA wal_checkpoint(TRUNCATE)");
     if (sqlite3_close(db) != SQLITE_OK)
-        die("close", copy);
+        bench_die(PROG, "close", copy);
     at = first_difference(h->out, copy);
     summary(copy, live_sum, sizeof live_sum);
     summary(h->out, out_sum, sizeof out_sum);
     same = at < 0 && strcmp(live_sum, out_sum) == 0;
     printf("  %s  %s: the restored file (%lld bytes) ", same ? "ok    " : "FAILED", h->label,
-           (long long)file_size(h->out));
+           (long long)bench_file_size(h->out));
     if (at < 0)
         printf("is byte for byte");
     else
@@ -528,68 +345,32 @@ static int verify(history *h)
     printf(" the live database, copied and checkpointed (%lld bytes)\n"
            "          restored: %s\n"
            "          live:     %s\n",
-           (long long)file_size(copy), out_sum, live_sum);
-    rm_rf(copy);
-    rm_rf(wal_copy);
+           (long long)bench_file_size(copy), out_sum, live_sum);
+    bench_rm_rf(copy);
+    bench_rm_rf(wal_copy);
     return same;
-}
-
-/* One line of the table: time, throughput over the restored file's size,
- * RSS, a ratio (0: none) and what it is measured against. */
-static void row(const char *name, const meas *m, double bytes, double ratio, const char *against)
-{
-    char r[32] = "-";
-    if (ratio > 0)
-        snprintf(r, sizeof r, "%.3f", ratio);
-    printf("%-48s %8.3f %10.0f %9.1f %8s  %s\n", name, m->best_s, mib(bytes) / m->best_s,
-           (double)m->rss_kib / 1024.0, r, against);
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: bench_restore [--mb N] [--runs N] [--logs N] [--dir DIR] [--yedek PATH]"
-            " [--keep]\n"
-            "  --mb N        database size in MiB, at least (default 1024, or $YEDEK_BENCH_MB)\n"
-            "  --runs N      every row is the best of N runs (default 3)\n"
-            "  --logs N      log backups after the diff (default 100)\n"
-            "  --dir DIR     make the temporary folder in DIR (default $TMPDIR, else /tmp)\n"
-            "  --yedek PATH  the yedek program (default the one built with this bench)\n"
-            "  --keep        keep the temporary folder (its path is printed)\n");
+    bench_opts_usage(f, PROG, " [--logs N]",
+                     "  --logs N      log backups after the diff (default 100)\n");
 }
 
 static void parse(int argc, char **argv, options *o)
 {
-    const char *env = getenv("YEDEK_BENCH_MB");
-    o->mb = env ? strtol(env, NULL, 10) : 1024;
-    o->runs = 3;
+    bench_opts_init(&o->c, YEDEK_BIN);
     o->logs = 100;
-    o->keep = 0;
-    o->parent = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    o->yedek = YEDEK_BIN;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--mb") == 0 && i + 1 < argc) {
-            o->mb = strtol(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
-            o->runs = (int)strtol(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--logs") == 0 && i + 1 < argc) {
+        if (bench_opts_arg(&o->c, argc, argv, &i))
+            continue;
+        if (strcmp(argv[i], "--logs") == 0 && i + 1 < argc)
             o->logs = (int)strtol(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-            o->parent = argv[++i];
-        } else if (strcmp(argv[i], "--yedek") == 0 && i + 1 < argc) {
-            o->yedek = argv[++i];
-        } else if (strcmp(argv[i], "--keep") == 0) {
-            o->keep = 1;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            exit(0);
-        } else {
-            usage(stderr);
-            exit(2);
-        }
+        else
+            bench_bad_arg(argv[i], usage);
     }
     /* Below 64 MiB 1% of the extents is under ten: no longer spread. */
-    if (o->mb < 64 || o->runs < 1 || o->logs < 1) {
+    if (o->c.mb < 64 || o->c.runs < 1 || o->logs < 1) {
         fprintf(stderr, "bench_restore: --mb must be at least 64, --runs and --logs at least 1\n");
         exit(2);
     }
@@ -598,21 +379,22 @@ static void parse(int argc, char **argv, options *o)
 int main(int argc, char **argv)
 {
     options o;
-    char tmpl[4096], copy[4200], json[4200], out_full[4200], lsn[32];
+    char tmpl[4096], copy[4200], json[4200], out_full[4200], lsn[32], err_path[4200];
     history hn, hz;
     history *hs[2] = {&hn, &hz};
     const char *dir;
     long rows, extents, floor_kib = 0;
     int64_t db_bytes, out_bytes;
-    double t_start = now_s(), t_build, t_hist, t_sql = 0, t_log = 0;
-    meas cp, cp_sync, full_only;
+    double t_start = bench_now_s(), t_build, t_hist, t_sql = 0, t_log = 0;
+    bench_meas cp, cp_sync, full_only;
     int ok_n, ok_z;
 
     parse(argc, argv, &o);
-    snprintf(tmpl, sizeof tmpl, "%s/yedek-bench-restore.XXXXXX", o.parent);
-    if (!(dir = mkdtemp(tmpl)))
-        die(tmpl, strerror(errno));
+    dir = bench_tempdir(PROG, o.c.parent, "yedek-bench-restore", tmpl, sizeof tmpl);
     g_dir = dir;
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+    g_bench = (bench_ctx){.prog = PROG, .err_path = err_path, .runs = o.c.runs,
+                          .label_width = LABEL_WIDTH, .arg_width = 200};
     memset(&hn, 0, sizeof hn);
     memset(&hz, 0, sizeof hz);
     hn.label = "none";
@@ -630,51 +412,35 @@ int main(int argc, char **argv)
     snprintf(json, sizeof json, "%s/restore.json", dir);
 
     /* One row per page: mb MiB of leaf pages, plus the interior pages. */
-    rows = o.mb * (1024 * 1024 / PAGE_SIZE);
-    fprintf(stderr, "bench_restore: building a %ld MiB database in %s\n", o.mb, dir);
-    /* In a child: SQLite's cache would otherwise stay resident here, and
-     * every measured child starts as a copy of this process. */
-    {
-        int status = 0;
-        pid_t pid = fork();
-        if (pid < 0)
-            die("fork", strerror(errno));
-        if (pid == 0) {
-            build_db(hn.db, rows);
-            _exit(0);
-        }
-        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            die("build the database", "failed (see above)");
-    }
-    db_bytes = file_size(hn.db);
-    extents = (long)((db_bytes + EXTENT - 1) / EXTENT);
+    rows = o.c.mb * (1024 * 1024 / BENCH_PAGE_SIZE);
+    fprintf(stderr, "bench_restore: building a %ld MiB database in %s\n", o.c.mb, dir);
+    bench_build_db(PROG, hn.db, rows);
+    db_bytes = bench_file_size(hn.db);
+    extents = (long)((db_bytes + BENCH_EXTENT - 1) / BENCH_EXTENT);
     {
         char *a[] = {"cp", hn.db, hz.db, NULL};
         setup(a, NULL);
     }
     for (int i = 0; i < 2; i++) {
-        char *a[] = {(char *)o.yedek, "-q", "init", hs[i]->db, NULL};
+        char *a[] = {(char *)o.c.yedek, "-q", "init", hs[i]->db, NULL};
         setup(a, NULL);
     }
     sync();
-    t_build = now_s() - t_start;
+    t_build = bench_now_s() - t_start;
     fprintf(stderr, "bench_restore: built, copied and put under capture in %.1f s; making the"
             " histories (full, %d x (sql + log), diff, %d x (sql + log))\n",
             t_build, PASSES, o.logs);
-    t_hist = now_s();
+    t_hist = bench_now_s();
     for (int i = 0; i < 2; i++)
         make_history(&o, hs[i], rows, extents, &t_sql, &t_log);
     sync();
-    t_hist = now_s() - t_hist;
-    {
-        char *a[] = {"true", NULL};
-        run_child(a, NULL, NULL, &floor_kib);
-    }
+    t_hist = bench_now_s() - t_hist;
+    floor_kib = bench_rss_floor(&g_bench);
 
     printf("bench_restore: %.1f MiB database (%ld rows of %d bytes, one per %d-byte page; odd"
            " rows random, even rows a repeated phrase), %ld extents of 64 KiB; built, copied"
            " and put under capture in %.1f s\n",
-           mib((double)db_bytes), rows, ROW_BYTES, PAGE_SIZE, extents, t_build);
+           bench_mib((double)db_bytes), rows, BENCH_ROW_BYTES, BENCH_PAGE_SIZE, extents, t_build);
     printf("history, on the database and on its copy: full; %d x (a `yedek sql` rewriting %.0f%%"
            " of the extents + a log); diff; %d x (a `yedek sql` of %d autocommit transactions,"
            " %d updates + %d inserts, + a log): %.1f s (%d `yedek sql` %.1f s, %d log"
@@ -683,65 +449,67 @@ int main(int argc, char **argv)
            ROUND_INSERTS, t_hist, 2 * (PASSES + o.logs), t_sql, 2 * (PASSES + o.logs), t_log);
     check_plan(&o, &hn);
     check_plan(&o, &hz);
-    printf("each row: the best of %d run(s), each after removing the previous output and a"
-           " sync(); page cache left warm; RSS: the largest of the runs\n",
-           o.runs);
-    printf("RSS floor: a child running `true` reports %.1f MiB\n", (double)floor_kib / 1024.0);
-    printf("yedek: %s; SQLite %s (in this program)\n\n", o.yedek, sqlite3_libversion());
+    bench_print_method(o.c.runs, floor_kib, o.c.yedek);
 
     /* For information first: the full alone, then the zstd:3 history;
      * then the measured restore, whose file cp copies right after. */
     {
-        char *a[] = {(char *)o.yedek, "--json", "-q", "-r", hn.repo, "restore", hn.db,
+        char *a[] = {(char *)o.c.yedek, "--json", "-q", "-r", hn.repo, "restore", hn.db,
                      "--lsn", lsn, "--to", out_full, NULL};
         snprintf(lsn, sizeof lsn, "%lld", hn.full_lsn);
-        measure(&o, "yedek restore --lsn FULL (the full alone)", a, out_full, json, &full_only);
+        bench_measure(&g_bench, "yedek restore --lsn FULL (the full alone)", a, out_full, json,
+                      NULL, NULL, &full_only);
         check_restore_json(json, &hn, hn.full_lsn);
-        rm_rf(out_full);
+        bench_rm_rf(out_full);
     }
     {
-        char *a[] = {(char *)o.yedek, "--json", "-q", "-r", hz.repo, "restore", hz.db, "--to",
+        char *a[] = {(char *)o.c.yedek, "--json", "-q", "-r", hz.repo, "restore", hz.db, "--to",
                      hz.out, NULL};
-        measure(&o, "yedek restore (zstd:3 history)", a, hz.out, json, &hz.restore);
+        bench_measure(&g_bench, "yedek restore (zstd:3 history)", a, hz.out, json, NULL, NULL,
+                      &hz.restore);
         check_restore_json(json, &hz, hz.restores_to_lsn);
     }
     {
-        char *a[] = {(char *)o.yedek, "--json", "-q", "-r", hn.repo, "restore", hn.db, "--to",
+        char *a[] = {(char *)o.c.yedek, "--json", "-q", "-r", hn.repo, "restore", hn.db, "--to",
                      hn.out, NULL};
-        measure(&o, "yedek restore (none history)", a, hn.out, json, &hn.restore);
+        bench_measure(&g_bench, "yedek restore (none history)", a, hn.out, json, NULL, NULL,
+                      &hn.restore);
         check_restore_json(json, &hn, hn.restores_to_lsn);
     }
-    out_bytes = file_size(hn.out);
+    out_bytes = bench_file_size(hn.out);
     {
         char *a[] = {"cp", hn.out, copy, NULL};
-        measure(&o, "cp RESULT COPY", a, copy, NULL, &cp);
+        bench_measure(&g_bench, "cp RESULT COPY", a, copy, NULL, NULL, NULL, &cp);
     }
     {
         char *a[] = {"sh", "-c", "cp \"$1\" \"$2\" && sync \"$2\"", "sh", hn.out, copy, NULL};
-        measure(&o, "cp RESULT COPY && sync COPY", a, copy, NULL, &cp_sync);
+        bench_measure(&g_bench, "cp RESULT COPY && sync COPY", a, copy, NULL, NULL, NULL,
+                      &cp_sync);
     }
-    rm_rf(copy);
+    bench_rm_rf(copy);
 
-    printf("%-48s %8s %10s %9s %8s  %s\n", "command (RESULT = the restored file)", "wall s",
-           "MiB/s", "RSS MiB", "ratio", "ratio of");
-    row("cp RESULT COPY", &cp, (double)out_bytes, 0, "");
+    bench_table_header(TABLE_WIDTH, "command (RESULT = the restored file)", "MiB/s");
+    bench_row(TABLE_WIDTH, "cp RESULT COPY", &cp, (double)out_bytes, 0, "");
     {
         char name[96];
         snprintf(name, sizeof name, "yedek restore, full + diff + %d logs", o.logs);
-        row(name, &hn.restore, (double)out_bytes, hn.restore.best_s / cp.best_s, "time / cp's");
+        bench_row(TABLE_WIDTH, name, &hn.restore, (double)out_bytes,
+                  hn.restore.best_s / cp.best_s, "time / cp's");
     }
     printf("for information (yedek syncs its output; cp does not):\n");
-    row("cp RESULT COPY && sync COPY", &cp_sync, (double)out_bytes,
-        hn.restore.best_s / cp_sync.best_s, "yedek restore time / this");
-    row("yedek restore, the same history in zstd:3", &hz.restore, (double)out_bytes,
-        hz.restore.best_s / cp.best_s, "time / cp's");
-    row("yedek restore --lsn FULL (the full alone)", &full_only, (double)db_bytes,
-        full_only.best_s / cp.best_s, "time / cp's");
+    bench_row(TABLE_WIDTH, "cp RESULT COPY && sync COPY", &cp_sync, (double)out_bytes,
+              hn.restore.best_s / cp_sync.best_s, "yedek restore time / this");
+    bench_row(TABLE_WIDTH, "yedek restore, the same history in zstd:3", &hz.restore,
+              (double)out_bytes, hz.restore.best_s / cp.best_s, "time / cp's");
+    bench_row(TABLE_WIDTH, "yedek restore --lsn FULL (the full alone)", &full_only,
+              (double)db_bytes, full_only.best_s / cp.best_s, "time / cp's");
     printf("\nMiB/s: over the restored file (%.1f MiB; the full alone: %.1f MiB).  Media read:"
            " none %.1f MiB (%.0f MiB/s), zstd:3 %.1f MiB (%.0f MiB/s)\n",
-           mib((double)out_bytes), mib((double)db_bytes), mib((double)hn.bytes_to_read),
-           mib((double)hn.bytes_to_read) / hn.restore.best_s, mib((double)hz.bytes_to_read),
-           mib((double)hz.bytes_to_read) / hz.restore.best_s);
+           bench_mib((double)out_bytes), bench_mib((double)db_bytes),
+           bench_mib((double)hn.bytes_to_read),
+           bench_mib((double)hn.bytes_to_read) / hn.restore.best_s,
+           bench_mib((double)hz.bytes_to_read),
+           bench_mib((double)hz.bytes_to_read) / hz.restore.best_s);
 
     printf("\nchecks (the last run of each restore):\n");
     ok_n = verify(&hn);
@@ -749,8 +517,8 @@ int main(int argc, char **argv)
 
     printf("\ntargets:\n");
     printf("  %s  yedek restore time / cp's = %.3f (target <= %.2f; against cp && sync: %.3f)\n",
-           verdict(hn.restore.best_s / cp.best_s <= TARGET_RATIO), hn.restore.best_s / cp.best_s,
-           TARGET_RATIO, hn.restore.best_s / cp_sync.best_s);
+           bench_verdict(hn.restore.best_s / cp.best_s <= TARGET_RATIO),
+           hn.restore.best_s / cp.best_s, TARGET_RATIO, hn.restore.best_s / cp_sync.best_s);
     {
         long m = hn.restore.rss_kib;
         if (hz.restore.rss_kib > m)
@@ -759,15 +527,12 @@ int main(int argc, char **argv)
             m = full_only.rss_kib;
         printf("  %s  peak RSS of every yedek restore = %.1f MiB at most (none %.1f, zstd:3 %.1f,"
                " the full alone %.1f; target < %d)\n",
-               verdict((double)m / 1024.0 < TARGET_RSS_MIB), (double)m / 1024.0,
+               bench_verdict((double)m / 1024.0 < TARGET_RSS_MIB), (double)m / 1024.0,
                (double)hn.restore.rss_kib / 1024.0, (double)hz.restore.rss_kib / 1024.0,
                (double)full_only.rss_kib / 1024.0, TARGET_RSS_MIB);
     }
-    printf("\ntotal %.1f s\n", now_s() - t_start);
+    printf("\ntotal %.1f s\n", bench_now_s() - t_start);
 
-    if (!o.keep)
-        rm_rf(dir);
-    else
-        printf("kept %s\n", dir);
+    bench_keep_or_remove(dir, o.c.keep);
     return ok_n && ok_z ? 0 : 1;
 }
