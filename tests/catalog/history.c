@@ -1,5 +1,7 @@
 #include "history.h"
 
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,4 +237,36 @@ void hist_close(char dir[64], catalog *cat)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "history: could not remove %s\n", dir);
+}
+
+void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return;
+    if (b->n + (size_t)len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *s;
+        while (b->n + (size_t)len + 1 > cap)
+            cap *= 2;
+        s = realloc(b->s, cap);
+        if (!s)
+            abort();
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)len;
+}
+
+const char *sb_str(const sbuf *b)
+{
+    return b->s ? b->s : "";
 }

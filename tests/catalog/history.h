@@ -28,6 +28,7 @@
 #ifndef YEDEK_TEST_HISTORY_H
 #define YEDEK_TEST_HISTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "catalog.h"
@@ -44,5 +45,16 @@ int hist_build(catalog *cat, const char *text, yerr *e);
  * bytes.  hist_close removes the folder. */
 int hist_open(char dir[64], catalog **cat, yerr *e);
 void hist_close(char dir[64], catalog *cat);
+
+/* A growing string for building expected texts (aborts when out of
+ * memory: a test cannot go on). */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text so far ("" when empty); b->s is the caller's to free. */
+const char *sb_str(const sbuf *b);
 
 #endif

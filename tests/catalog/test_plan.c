@@ -704,45 +704,6 @@ static scenario scenarios[] = {
 
 #define N_SCENARIOS (sizeof scenarios / sizeof scenarios[0])
 
-/* ---- a growing string ------------------------------------------------------ */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int len;
-
-    va_start(ap, fmt);
-    len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len < 0)
-        return;
-    if (b->n + (size_t)len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *s;
-        while (b->n + (size_t)len + 1 > cap)
-            cap *= 2;
-        s = realloc(b->s, cap);
-        assert_non_null(s);
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)len;
-}
-
-static const char *sb_str(const sbuf *b)
-{
-    return b->s ? b->s : "";
-}
 
 /* ---- histories generated in C ---------------------------------------------- */
 
