@@ -227,9 +227,11 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int check_db(const char *guid, void *arg, yerr *e)
+/* One database: by the GUID the catalog knows it under, or, for a
+ * database whose jobs never made a backup, by the job's view of it (guid
+ * may be "" then, name is set). */
+static int check_one(ctx *x, const char *guid, const char *name, yerr *e)
 {
-    ctx *x = arg;
     eng_health_db *d;
     double v[N_KEYS];
     cat_check k;
@@ -247,10 +249,14 @@ static int check_db(const char *guid, void *arg, yerr *e)
     memset(d, 0, sizeof *d);
     d->chain_broken = -1;
     snprintf(d->guid, sizeof d->guid, "%s", guid);
-    if (cat_check_database(x->cat, guid, &k, e))
-        return e->code;
-    snprintf(d->name, sizeof d->name, "%s", k.database_name);
-    cat_check_free(&k);
+    if (name) {
+        snprintf(d->name, sizeof d->name, "%s", name);
+    } else {
+        if (cat_check_database(x->cat, guid, &k, e))
+            return e->code;
+        snprintf(d->name, sizeof d->name, "%s", k.database_name);
+        cat_check_free(&k);
+    }
     thresholds(x->cat, d->name, v);
     d->last_full = last_finish(x->cat, guid, "full");
     d->last_diff = last_finish(x->cat, guid, "diff");
@@ -336,6 +342,26 @@ static int check_db(const char *guid, void *arg, yerr *e)
     return 0;
 }
 
+static int check_db(const char *guid, void *arg, yerr *e)
+{
+    return check_one(arg, guid, NULL, e);
+}
+
+/* Databases with jobs but no backup yet (every run failed, or none ran):
+ * they must show up too, or a policy that never worked stays silent. */
+static int check_job_only(ctx *x, yerr *e)
+{
+    for (size_t i = 0; i < x->n_jobs; i++) {
+        const jobinfo *ji = &x->jobs[i];
+        int seen = 0;
+        for (size_t k = 0; k < x->h->n && !seen; k++)
+            seen = job_of(ji, x->h->dbs[k].guid, x->h->dbs[k].name);
+        if (!seen && check_one(x, ji->guid, ji->name, e))
+            return e->code;
+    }
+    return 0;
+}
+
 int eng_health_read(catalog *cat, int64_t now, eng_health *out, yerr *e)
 {
     ctx x;
@@ -344,8 +370,9 @@ int eng_health_read(catalog *cat, int64_t now, eng_health *out, yerr *e)
     x.cat = cat;
     x.now = now;
     x.h = out;
-    if (cat_job_list(cat, collect_job, &x, e) == 0)
-        cat_check_each_database(cat, check_db, &x, e);
+    if (cat_job_list(cat, collect_job, &x, e) == 0
+        && cat_check_each_database(cat, check_db, &x, e) == 0)
+        check_job_only(&x, e);
     free(x.jobs);
     if (e->code)
         eng_health_free(out);

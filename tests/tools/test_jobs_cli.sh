@@ -129,4 +129,16 @@ expect_out_has "CRITICAL"
 expect_out_has "failed"
 mv "$TMP/shop.db.moved" "$DB"
 
+# A database whose jobs never made a backup is reported too: a policy
+# that never worked must not be silent.
+LEDGER=$TMP/ledger.db
+sqlite3 "$LEDGER" "PRAGMA journal_mode=WAL; CREATE TABLE x(y);" >/dev/null
+"$YEDEK" init "$LEDGER" >/dev/null
+expect_exit 0 Y job add ledger-logs --db "$LEDGER" --type log --schedule "every 1h"
+mv "$LEDGER" "$LEDGER.gone"
+for i in 1 2 3; do Y job run ledger-logs >/dev/null 2>&1; done
+run Y --json health
+expect_eq "health with a never-working job: exit" "2" "$RC"
+expect_jq '.databases[] | select(.database == "ledger") | .status == "critical" and any(.checks[]; .check == "failures") and any(.checks[]; .check == "full_age")' "the never-working database is critical, with no full"
+
 finish
