@@ -38,7 +38,7 @@ const cli_command CLI_COMMANDS[] = {
      "  Re-reads media against the catalog; exit 4 when media failed, 3 when a chain\n"
      "  has a break.  --restore-test restores each database's latest point into a\n"
      "  temporary file ($TMPDIR), runs PRAGMA integrity_check and removes it."},
-    {"catalog", cmd_catalog, "inspect the catalog: list, show, check",
+    {"catalog", cmd_catalog, "inspect the catalog: list, show, check, rebuild",
      "yedek catalog list [DB]       backups, newest first\n"
      "yedek catalog show UUID       one backup, every field\n"
      "yedek catalog check [DB]      chain breaks and restorable windows\n"
