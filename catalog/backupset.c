@@ -249,3 +249,21 @@ int cat_backupset_set_damaged(catalog *cat, const char *uuid, int damaged, yerr 
         return cat_sql_error(cat, "mark damaged", e);
     return 0;
 }
+
+int cat_backupset_delete(catalog *cat, const char *uuid, yerr *e)
+{
+    static const char *const sql[] = {"DELETE FROM backupset WHERE backup_set_uuid = ?",
+                                       "DELETE FROM backupmark WHERE backup_set_uuid = ?"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+        if (cat_prepare(cat, sql[i], &st, e))
+            return yerr_ctx(e, "remove backup %s", uuid);
+        sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return cat_sql_error(cat, "remove backup", e);
+    }
+    return 0;
+}

@@ -94,6 +94,10 @@ int cat_backupset_latest(catalog *cat, const char *database_guid, const char *fo
                          enum cat_backup_type type, int regular_only, cat_backupset *row,
                          int *found, yerr *e);
 
+/* Remove a backup's row and the marks it holds (retention).  The caller
+ * owns the transaction. */
+int cat_backupset_delete(catalog *cat, const char *uuid, yerr *e);
+
 /* Set or clear is_damaged (verify's verdict). */
 int cat_backupset_set_damaged(catalog *cat, const char *uuid, int damaged, yerr *e);
 

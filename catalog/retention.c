@@ -649,35 +649,19 @@ static int plan_before(rctx *c, rtarget *t, yerr *e)
 /* A fresh copy without the rows (and marks) the plan lets go. */
 static int simulate(const rctx *c, catalog **out, yerr *e)
 {
-    sqlite3_stmt *del = NULL, *marks = NULL;
-
     if (snapshot_open(c, out, e))
         return e->code;
-    if (cat_tx_begin(*out, e)
-        || cat_prepare(*out, "DELETE FROM backupset WHERE backup_set_uuid = ?", &del, e)
-        || cat_prepare(*out, "DELETE FROM backupmark WHERE backup_set_uuid = ?", &marks, e))
+    if (cat_tx_begin(*out, e))
         goto fail;
-    for (size_t i = 0; i < c->n_rows; i++) {
-        if (c->rows[i].keep)
-            continue;
-        sqlite3_bind_text(del, 1, c->rows[i].uuid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(marks, 1, c->rows[i].uuid, -1, SQLITE_STATIC);
-        if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(marks) != SQLITE_DONE) {
-            cat_sql_error(*out, "simulate the prune", e);
+    for (size_t i = 0; i < c->n_rows; i++)
+        if (!c->rows[i].keep && cat_backupset_delete(*out, c->rows[i].uuid, e)) {
+            cat_tx_rollback(*out);
+            yerr_ctx(e, "simulate the prune");
             goto fail;
         }
-        sqlite3_reset(del);
-        sqlite3_reset(marks);
-    }
-    sqlite3_finalize(del);
-    sqlite3_finalize(marks);
-    if (cat_tx_commit(*out, e))
-        goto fail_closed;
-    return 0;
+    if (cat_tx_commit(*out, e) == 0)
+        return 0;
 fail:
-    sqlite3_finalize(del);
-    sqlite3_finalize(marks);
-fail_closed:
     cat_close(*out);
     *out = NULL;
     return e->code;

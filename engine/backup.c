@@ -18,12 +18,30 @@
 #include <uuid/uuid.h>
 
 #include "catalog.h"
+#include "endian.h"
 #include "database.h"
 #include "isotime.h"
 #include "media_row.h"
 
 #define MEDIA_EXT ".ybk"
 #define TMP_EXT ".tmp"
+
+int eng_compress_parse(const char *s, int *level)
+{
+    char *end;
+    long v;
+    if (strcmp(s, "none") == 0 || strcmp(s, "zstd") == 0) {
+        *level = s[0] == 'n' ? 0 : 3;
+        return 0;
+    }
+    if (strncmp(s, "zstd:", 5) != 0)
+        return -1;
+    v = strtol(s + 5, &end, 10);
+    if (*end != '\0' || end == s + 5 || v < 1 || v > 19)
+        return -1;
+    *level = (int)v;
+    return 0;
+}
 
 int bk_block(bk_job *j, uint64_t off, const uint8_t *data, size_t len, yerr *e)
 {
@@ -33,12 +51,6 @@ int bk_block(bk_job *j, uint64_t off, const uint8_t *data, size_t len, yerr *e)
     if (j->o->progress)
         j->o->progress(j->o->progress_arg, j->done, j->total);
     return 0;
-}
-
-int bk_base_full(bk_job *j, cat_backupset *base, int *found, yerr *e)
-{
-    return cat_backupset_latest(j->cat, j->hdr.database_guid, j->hdr.recovery_fork_guid, CAT_FULL,
-                                1, base, found, e);
 }
 
 static int check_sqlite_file(const char *path, yerr *e)
@@ -148,14 +160,8 @@ static void sweep_temps(const char *dir)
 
 static int sync_dir(const char *dir, yerr *e)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int err = errno;
-        if (fd >= 0)
-            close(fd);
-        return yerr_set(e, YERR_FAIL, "sync folder %s: %s", dir, strerror(err));
-    }
-    close(fd);
+    if (fmt_fsync_dir(dir) != 0)
+        return yerr_set(e, YERR_FAIL, "sync folder %s: %s", dir, strerror(errno));
     return 0;
 }
 
@@ -231,7 +237,7 @@ static int write_media(bk_job *j, const char *dir, const char *rel, yerr *e)
     if (rc) {
         /* Nothing half-written stays visible, nothing is registered. */
         unlink(published ? final : tmp);
-        sync_dir(dir, &(yerr){0});
+        (void)fmt_fsync_dir(dir);
     }
     return rc;
 }
@@ -271,14 +277,11 @@ static int run(bk_job *j, yerr *e)
     fill_common(j, start);
     if (check_identity(j, e))
         return e->code;
-    {
-        cat_backupset base;
-        int found = 0;
-        if (bk_base_full(j, &base, &found, e))
-            return e->code;
-        j->hdr.has_database_backup_lsn = found;
-        j->hdr.database_backup_lsn = found ? (uint64_t)base.checkpoint_lsn : 0;
-    }
+    if (cat_backupset_latest(j->cat, j->hdr.database_guid, j->hdr.recovery_fork_guid, CAT_FULL,
+                             1, &j->base, &j->has_base, e))
+        return e->code;
+    j->hdr.has_database_backup_lsn = j->has_base;
+    j->hdr.database_backup_lsn = j->has_base ? (uint64_t)j->base.checkpoint_lsn : 0;
     if ((o->type == CAT_FULL ? bk_full_prepare(j, e)
          : o->type == CAT_DIFF ? bk_diff_prepare(j, e) : bk_log_prepare(j, e)))
         return e->code;

@@ -56,6 +56,10 @@ typedef struct eng_backup_result {
     int lock_busy;              /* refused: another backup of the database was running */
 } eng_backup_result;
 
+/* "none" (0), "zstd" (level 3) or "zstd:LEVEL" (1..19): the zstd level
+ * --compress and a job's compression name; -1 for anything else. */
+int eng_compress_parse(const char *s, int *level);
+
 /* Take one backup of the database at db_path into the catalog's
  * repository. */
 int eng_backup(catalog *cat, const char *db_path, const eng_backup_opts *o,

@@ -32,38 +32,35 @@ typedef struct diff_plan {
 
 int bk_diff_prepare(bk_job *j, yerr *e)
 {
-    cat_backupset base;
-    int found = 0;
+    const cat_backupset *base = &j->base;
     const cap_point *p = j->point;
 
-    if (bk_base_full(j, &base, &found, e))
-        return e->code;
-    if (!found) {
+    if (!j->has_base) {
         yerr_set(e, YERR_FAIL, "no base: %s has no full backup on this fork yet",
                  j->hdr.database_name);
         yerr_hint(e, "take a full backup first: yedek backup full %s", j->db_path);
         return e->code;
     }
-    if (!cat_backupset_usable(j->cat, &base)) {
-        yerr_set(e, YERR_FAIL, "the base full %s is %s", base.backup_set_uuid,
-                 base.is_damaged ? "damaged" : "missing");
+    if (!cat_backupset_usable(j->cat, base)) {
+        yerr_set(e, YERR_FAIL, "the base full %s is %s", base->backup_set_uuid,
+                 base->is_damaged ? "damaged" : "missing");
         yerr_hint(e, "take a new full backup: yedek backup full %s", j->db_path);
         return e->code;
     }
     j->hdr.has_differential_base = 1;
-    j->hdr.differential_base_lsn = (uint64_t)base.checkpoint_lsn;
+    j->hdr.differential_base_lsn = (uint64_t)base->checkpoint_lsn;
     snprintf(j->hdr.differential_base_guid, sizeof j->hdr.differential_base_guid, "%s",
-             base.backup_set_uuid);
+             base->backup_set_uuid);
     bk_image_checksum_hdr(j);
     if (j->o->scan)
         snprintf(j->r->scan_reason, sizeof j->r->scan_reason, "--scan was given");
     else if (!p->dcm_trusted)
         snprintf(j->r->scan_reason, sizeof j->r->scan_reason, "the DCM is not trusted%s%s",
                  p->state.broken ? ": " : "", p->state.broken ? p->state.break_reason : "");
-    else if (p->dcm_base_lsn != (uint64_t)base.checkpoint_lsn)
+    else if (p->dcm_base_lsn != (uint64_t)base->checkpoint_lsn)
         snprintf(j->r->scan_reason, sizeof j->r->scan_reason,
                  "the DCM's epoch began at LSN %llu, the base full is at LSN %lld",
-                 (unsigned long long)p->dcm_base_lsn, (long long)base.checkpoint_lsn);
+                 (unsigned long long)p->dcm_base_lsn, (long long)base->checkpoint_lsn);
     j->r->scanned = j->r->scan_reason[0] != '\0';
     {
         uint64_t size = (uint64_t)eng_snap_pages(j->snap) * eng_snap_page_size(j->snap);
@@ -109,17 +106,10 @@ int bk_diff_write(bk_job *j, yerr *e)
     dp.n_ext = j->r->extents;
     dp.bits = j->point->dcm_bits;
     dp.bits_n = j->point->dcm_extents;
-    if (j->r->scanned) {
-        cat_backupset base;
-        int found = 0;
-        if (bk_base_full(j, &base, &found, e))
-            return e->code;
-        if (!found)
-            return yerr_set(e, YERR_FAIL, "the base full is gone");
-        if (bk_read_extent_hashes(j->cat, &base, j->o->key, j->o->key_len, &dp.base, &dp.base_n,
-                                  e))
-            return yerr_ctx(e, "read the extent hashes of base %s", base.backup_set_uuid);
-    }
+    if (j->r->scanned
+        && bk_read_extent_hashes(j->cat, &j->base, j->o->key, j->o->key_len, &dp.base, &dp.base_n,
+                                 e))
+        return yerr_ctx(e, "read the extent hashes of base %s", j->base.backup_set_uuid);
     for (uint32_t i = 0; i < dp.n_ext && !rc; i++) {
         uint64_t off = (uint64_t)i * FMT_DCM_EXTENT;
         size_t len = size - off < FMT_DCM_EXTENT ? (size_t)(size - off) : FMT_DCM_EXTENT;

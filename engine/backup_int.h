@@ -21,6 +21,8 @@ typedef struct bk_job {
     capture *tail_cap;          /* the tail-log backup's capture */
     cap_point tail_point;
     const cap_point *point;     /* where capture stood at the snapshot */
+    cat_backupset base;         /* the newest regular full of the database's fork, */
+    int has_base;               /* read once per backup */
     fmt_media_hdr hdr;
     fmt_media_trailer *trailer; /* owned (large) */
     fmt_media_writer *w;
@@ -32,9 +34,6 @@ typedef struct bk_job {
 
 /* Write one payload block and report progress. */
 int bk_block(bk_job *j, uint64_t off, const uint8_t *data, size_t len, yerr *e);
-
-/* The newest regular full of the database's fork (*found = 0: none). */
-int bk_base_full(bk_job *j, cat_backupset *base, int *found, yerr *e);
 
 /* The payload writers: each fills the type's header fields before the
  * media is created (prepare) and writes the payload (write). */

@@ -43,12 +43,11 @@ static int open_log(bk_job *j, int *fd, yerr *e)
 static int place(bk_job *j, uint64_t *first, int64_t *first_time, yerr *e)
 {
     const cap_point *p = j->point;
-    cat_backupset prev, base;
-    int have_prev = 0, have_base = 0;
+    cat_backupset prev;
+    int have_prev = 0;
 
     if (cat_backupset_latest(j->cat, j->hdr.database_guid, j->hdr.recovery_fork_guid, CAT_LOG, 1,
-                             &prev, &have_prev, e)
-        || bk_base_full(j, &base, &have_base, e))
+                             &prev, &have_prev, e))
         return e->code;
     *first = p->log_first_lsn;
     *first_time = INT64_MIN;
@@ -61,8 +60,8 @@ static int place(bk_job *j, uint64_t *first, int64_t *first_time, yerr *e)
         j->hdr.begins_log_chain = 0;
     } else {
         j->hdr.begins_log_chain = !j->o->copy_only;
-        if (have_base && (uint64_t)base.checkpoint_lsn >= *first)
-            *first_time = base.last_time;
+        if (j->has_base && (uint64_t)j->base.checkpoint_lsn >= *first)
+            *first_time = j->base.last_time;
     }
     return 0;
 }
@@ -73,8 +72,8 @@ int bk_log_prepare(bk_job *j, yerr *e)
     fmt_elog_reader *r = NULL;
     fmt_elog_rec rec;
     char name[FMT_ELOG_NAME_MAX + 1];
-    uint64_t first, expect, off, start_off = 0;
-    int64_t first_time, first_commit = INT64_MIN;
+    uint64_t first = 0, expect, off, start_off = 0;
+    int64_t first_time = INT64_MIN, first_commit = INT64_MIN;
     int fd = -1, more;
 
     if (s->recovery != FMT_RECOVERY_FULL) {

@@ -82,7 +82,7 @@ int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t 
                         int keep_prev, int sync, yerr *e)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
-    int fd, dfd;
+    int fd;
 
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -113,11 +113,8 @@ int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t 
         unlink(tmp);
         return e->code;
     }
-    dfd = sync ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    if (sync)
+        (void)fmt_fsync_dir(dir);
     return 0;
 }
 

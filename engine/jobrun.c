@@ -51,19 +51,6 @@ int eng_job_facts_read(catalog *cat, const char *db_path, eng_job_facts *f, yerr
                                 &f->has_base_full, e);
 }
 
-static int parse_compress(const char *s, int *level)
-{
-    if (!s[0] || strcmp(s, "zstd") == 0) {
-        *level = 3;
-        return 0;
-    }
-    if (strcmp(s, "none") == 0) {
-        *level = 0;
-        return 0;
-    }
-    return sscanf(s, "zstd:%d", level) == 1 && *level >= 1 && *level <= 19 ? 0 : -1;
-}
-
 static int backup(catalog *cat, const cat_job *j, enum cat_backup_type type, eng_job_result *r,
                   yerr *e)
 {
@@ -76,7 +63,8 @@ static int backup(catalog *cat, const cat_job *j, enum cat_backup_type type, eng
     memset(&o, 0, sizeof o);
     memset(&br, 0, sizeof br);
     o.type = type;
-    if (parse_compress(j->compress, &o.zstd_level) != 0)
+    o.zstd_level = 3;
+    if (j->compress[0] && eng_compress_parse(j->compress, &o.zstd_level) != 0)
         return yerr_set(e, YERR_FAIL, "job %s: bad compression '%s'", j->name, j->compress);
     if (j->key_file[0] && fmt_media_key_read(j->key_file, key, sizeof key, &key_len, e))
         return e->code;

@@ -11,34 +11,14 @@
 
 static int delete_rows(catalog *cat, const cat_prune_plan *p, yerr *e)
 {
-    sqlite3_stmt *del = NULL, *marks = NULL;
-    int rc = 0;
-
     if (cat_tx_begin(cat, e))
         return e->code;
-    if (cat_prepare(cat, "DELETE FROM backupset WHERE backup_set_uuid = ?", &del, e)
-        || cat_prepare(cat, "DELETE FROM backupmark WHERE backup_set_uuid = ?", &marks, e))
-        goto fail;
-    for (size_t i = 0; i < p->n; i++) {
-        const char *u = p->items[i].row.backup_set_uuid;
-        sqlite3_bind_text(del, 1, u, -1, SQLITE_STATIC);
-        sqlite3_bind_text(marks, 1, u, -1, SQLITE_STATIC);
-        if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(marks) != SQLITE_DONE) {
-            cat_sql_error(cat, "remove backup rows", e);
-            goto fail;
+    for (size_t i = 0; i < p->n; i++)
+        if (cat_backupset_delete(cat, p->items[i].row.backup_set_uuid, e)) {
+            cat_tx_rollback(cat);
+            return e->code;
         }
-        sqlite3_reset(del);
-        sqlite3_reset(marks);
-    }
-    sqlite3_finalize(del);
-    sqlite3_finalize(marks);
     return cat_tx_commit(cat, e);
-fail:
-    rc = e->code;
-    sqlite3_finalize(del);
-    sqlite3_finalize(marks);
-    cat_tx_rollback(cat);
-    return rc;
 }
 
 int eng_prune(catalog *cat, const char *database, const cat_retention_policy *p, int64_t now,

@@ -14,6 +14,7 @@
 
 #include "apply.h"
 #include "capture.h"
+#include "endian.h"
 #include "isotime.h"
 #include "replay.h"
 #include "restorehistory.h"
@@ -121,15 +122,6 @@ static int apply_step(catalog *cat, const cat_plan *p, size_t i, const eng_resto
         return yerr_set(e, YERR_MEDIA, "%s: the diff is not based on the full %s", path,
                         i ? p->steps[0].backup_set_uuid : "(none)");
     return 0;
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = fd >= 0 ? fsync(fd) : -1;
-    if (fd >= 0)
-        close(fd);
-    return rc;
 }
 
 /* The backups applied, as a JSON array of UUIDs (they need no escaping). */
@@ -267,7 +259,7 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
         goto fail;
     }
     tmp[0] = '\0';
-    sync_dir(dir);
+    (void)fmt_fsync_dir(dir);
     if (o->as_live && go_live(r, r->new_fork_guid, e))
         return e->code; /* the file is restored; only its capture failed */
     return record(cat, target, r, existed, e);

@@ -20,6 +20,8 @@ ssize_t fmt_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off);
 /* Write all len bytes at off, retrying short writes and EINTR; 0, or -1
  * with errno (ENOSPC when the disk is full). */
 int fmt_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off);
+/* fsync a folder, so a rename in it is durable; 0, or -1 with errno. */
+int fmt_fsync_dir(const char *dir);
 
 static inline void fmt_put_le32(uint8_t *p, uint32_t v)
 {

@@ -2,6 +2,7 @@
 #include "endian.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 ssize_t fmt_pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -35,4 +36,17 @@ int fmt_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
         done += (size_t)n;
     }
     return 0;
+}
+
+int fmt_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc, err;
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    err = errno;
+    close(fd);
+    errno = err;
+    return rc;
 }

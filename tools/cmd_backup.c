@@ -9,30 +9,6 @@
 #include "commands.h"
 #include "media.h"
 
-/* "none", "zstd" or "zstd:LEVEL" into a zstd level (0: none). */
-static int parse_compress(const char *s, int *level, yerr *e)
-{
-    char *end;
-    long v;
-    if (strcmp(s, "none") == 0) {
-        *level = 0;
-        return 0;
-    }
-    if (strcmp(s, "zstd") == 0) {
-        *level = 3;
-        return 0;
-    }
-    if (strncmp(s, "zstd:", 5) == 0) {
-        v = strtol(s + 5, &end, 10);
-        if (*end == '\0' && end != s + 5 && v >= 1 && v <= 19) {
-            *level = (int)v;
-            return 0;
-        }
-    }
-    return cli_usage(e, "backup", "--compress takes none, zstd or zstd:LEVEL (1..19), not '%s'",
-                     s);
-}
-
 static void print_result(const cli *c, const eng_backup_result *r, double secs)
 {
     char size[32];
@@ -88,8 +64,9 @@ int cmd_backup(cli *c, int argc, char **argv, yerr *e)
         case 's': o.scan = 1; break;
         case 't': o.tail = 1; break;
         case 'z':
-            if (parse_compress(optarg, &o.zstd_level, e))
-                return e->code;
+            if (eng_compress_parse(optarg, &o.zstd_level) != 0)
+                return cli_usage(e, "backup", "--compress takes none, zstd or zstd:LEVEL"
+                                 " (1..19), not '%s'", optarg);
             break;
         case 'k': key_file = optarg; break;
         case 'd': o.description = optarg; break;

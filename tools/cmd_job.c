@@ -129,7 +129,14 @@ static int job_add(cli *c, catalog *cat, int argc, char **argv, yerr *e)
             if (cli_retention_parse(optarg, &j.keep_fulls, &j.keep_days, e))
                 return e->code;
             break;
-        case 'z': snprintf(j.compress, sizeof j.compress, "%s", optarg); break;
+        case 'z': {
+            int level;
+            if (eng_compress_parse(optarg, &level) != 0)
+                return cli_usage(e, "job", "--compress takes none, zstd or zstd:LEVEL (1..19),"
+                                 " not '%s'", optarg);
+            snprintf(j.compress, sizeof j.compress, "%s", optarg);
+            break;
+        }
         case 'k':
             if (!realpath(optarg, j.key_file))
                 return yerr_set(e, YERR_FAIL, "job add: key file %s: %m", optarg);
