@@ -30,6 +30,8 @@ expect_exit 1 Y job add logs --db "$DB" --type log --schedule "every 1s"
 expect_err_has "exists"
 expect_exit 2 Y job add bad --db "$DB" --type log --schedule "every fortnight"
 expect_error_format
+expect_exit 2 Y job add badz --db "$DB" --type log --schedule "every 1m" --compress lz4
+expect_err_has "--compress takes none, zstd or zstd:LEVEL"
 expect_exit 1 Y job add nocap --db "$TMP/none.db" --type log --schedule "every 1m"
 expect_exit 0 Y --json job list
 expect_json 'map(.name)' '["diffs","logs","weekly"]'
