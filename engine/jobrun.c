@@ -46,7 +46,6 @@ int eng_job_facts_read(catalog *cat, const char *db_path, eng_job_facts *f, yerr
     cap_close(c);
     f->chain_broken = st.state.broken;
     snprintf(f->break_reason, sizeof f->break_reason, "%s", st.state.break_reason);
-    f->simple_recovery = st.state.recovery != FMT_RECOVERY_FULL;
     return cat_backupset_latest(cat, st.state.guid, st.state.fork_guid, CAT_FULL, 1, &base,
                                 &f->has_base_full, e);
 }

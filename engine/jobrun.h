@@ -24,7 +24,6 @@ typedef struct eng_job_facts {
     int has_base_full;   /* a regular full on the database's current fork */
     int chain_broken;
     char break_reason[256];
-    int simple_recovery;
 } eng_job_facts;
 
 enum cat_backup_type eng_job_decide(enum cat_backup_type requested, const eng_job_facts *f,
