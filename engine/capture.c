@@ -24,6 +24,15 @@ int64_t cap_now(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void cap_boot_id(char out[37])
+{
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
+    if (fd >= 0)
+        close(fd);
+    out[n == 36 ? 36 : 0] = '\0';
+}
+
 int cap_stat_stamp(const char *path, uint64_t *size, int64_t *mtime_ns, uint64_t *dev,
                    uint64_t *ino)
 {
@@ -137,12 +146,25 @@ static int load_one(const capture *c, const char *name, fmt_cstate *s, yerr *e)
     return 0;
 }
 
+/* The page hashes a step of this process applied after its state was
+ * saved: the state on disk still says they lag. */
+static void hashes_known(const capture *c, fmt_cstate *s)
+{
+    if (s->hashes_lsn != s->next_lsn && c->hashes_done_lsn == s->next_lsn
+        && c->hashes_done_off == s->log_end) {
+        s->hashes_lsn = s->next_lsn;
+        s->hashes_off = s->log_end;
+    }
+}
+
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
 {
     yerr why, ignored;
     yerr_clear(&why);
-    if (load_one(c, "state", s, &why) == 0)
+    if (load_one(c, "state", s, &why) == 0) {
+        hashes_known(c, s);
         return 0;
+    }
     /* A save renames state to state.prev, then state.tmp (complete and
      * synced) to state: a crash between the two leaves the newest state
      * as state.tmp, which is no damage at all. */
@@ -288,6 +310,7 @@ static int open_mode(const char *db_path, int tail, capture **out, yerr *e)
         goto fail;
     }
     cap_unlock(c);
+    cap_boot_id(c->boot_id);
     c->page_size = s.page_size;
     c->used_hint = s.commits_used;
     c->full = s.recovery == FMT_RECOVERY_FULL;
@@ -400,11 +423,23 @@ int cap_break(capture *c, const char *reason, yerr *e)
     return rc ? e->code : 0;
 }
 
+uint64_t cap_lag(const capture *c)
+{
+    if (!c->commits)
+        return 0;
+    return cap_commits_head(c->commits) - __atomic_load_n(&c->used_hint, __ATOMIC_ACQUIRE);
+}
+
+int cap_checkpoint_waits(const capture *c)
+{
+    uint64_t wal_bytes = (uint64_t)__atomic_load_n(&c->wal_frames, __ATOMIC_RELAXED)
+                         * ((uint64_t)c->page_size + FMT_WAL_FRAME_HDR);
+    return cap_lag(c) > 0 && wal_bytes < CAP_WAL_SOFT_MAX;
+}
+
 void cap_on_write_unlock(capture *c)
 {
-    pthread_mutex_lock(&c->mu);
-    c->pending_mark = 0;
-    pthread_mutex_unlock(&c->mu);
+    __atomic_store_n(&c->pending_mark, 0, __ATOMIC_RELEASE);
 }
 
 int cap_mark(capture *c, const char *name, int in_txn, uint64_t *lsn, yerr *e)
@@ -448,7 +483,7 @@ int cap_mark(capture *c, const char *name, int in_txn, uint64_t *lsn, yerr *e)
     }
     *lsn = s.next_lsn;
     if (in_txn)
-        c->pending_mark = s.next_lsn; /* under c->mu: cap_lock holds it */
+        __atomic_store_n(&c->pending_mark, s.next_lsn, __ATOMIC_RELEASE);
     s.log_end = fmt_elog_writer_offset(w);
     s.next_lsn++;
     if (s.hashes_lsn == s.next_lsn - 1) { /* a mark changes no page */
@@ -533,6 +568,7 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
          * are all in the database file by now.  Capture them first, and
          * remember the salts the new generation will carry. */
         uint32_t succ[2] = {fmt_get_be32(p + 16), fmt_get_be32(p + 20)};
+        __atomic_store_n(&c->wal_frames, 0, __ATOMIC_RELAXED);
         return advance_under_lock(c, 1, succ, e);
     }
     if (off >= FMT_WAL_HDR && amt >= FMT_WAL_FRAME_HDR
@@ -540,13 +576,11 @@ int cap_on_wal_write(capture *c, const void *buf, int amt, int64_t off, yerr *e)
         /* A commit frame, noted before it is written: a valid commit frame
          * without a note can only come from a process without capture. */
         uint32_t frame = (uint32_t)((uint64_t)(off - FMT_WAL_HDR) / frame_size) + 1;
-        pthread_mutex_lock(&c->mu);
-        uint64_t mark = c->pending_mark;
-        c->pending_mark = 0;
-        pthread_mutex_unlock(&c->mu);
+        __atomic_store_n(&c->wal_frames, frame, __ATOMIC_RELAXED);
+        uint64_t mark = __atomic_exchange_n(&c->pending_mark, 0, __ATOMIC_ACQ_REL);
         cap_commits_note(c->commits, fmt_get_be32(p + 8), fmt_get_be32(p + 12), frame, cap_now(),
                          mark);
-        if (cap_commits_head(c->commits) - c->used_hint > CAP_COMMITS_SLOTS / 2)
+        if (cap_lag(c) > CAP_COMMITS_SLOTS / 2)
             return cap_advance(c, e); /* the app never checkpoints: keep up */
     }
     return 0;

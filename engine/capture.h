@@ -145,6 +145,36 @@ void cap_epoch_abort(capture *c);
  * of the engine log: drop them (one header write, then a hole). */
 int cap_log_cut(capture *c, uint64_t lsn, uint64_t off, yerr *e);
 
+/* ---- the background step (capture_worker.c) ---- */
+
+/* Commits noted in the commit journal that no capture step has consumed
+ * yet, as this process last saw. */
+uint64_t cap_lag(const capture *c);
+
+/* Whether a checkpoint should wait for the worker: commits wait to be
+ * captured and the WAL is still under CAP_WAL_SOFT_MAX.  A checkpoint
+ * that goes ahead lets the next writer reset the WAL, and the reset must
+ * first capture everything, inside that writer's commit; deferred, the
+ * WAL grows a little and the worker catches up beside the writer.  Past
+ * the bound, the writer waits instead: the WAL stays bounded. */
+#define CAP_WAL_SOFT_MAX (16u << 20)
+int cap_checkpoint_waits(const capture *c);
+
+/* Commits noted since the last kick before the worker is woken. */
+#define CAP_WORKER_KICK 32
+
+/* A thread that runs capture steps for c when kicked (and every quarter
+ * second while commits wait), so that writers do not.  A step that fails
+ * is handed to on_fail (on the worker's thread).  cap_worker_stop joins
+ * the thread and frees the worker; c must outlive it. */
+typedef struct cap_worker cap_worker;
+typedef void (*cap_worker_fail_fn)(void *arg, const yerr *e);
+int cap_worker_start(capture *c, cap_worker_fail_fn on_fail, void *arg, cap_worker **out,
+                     yerr *e);
+/* Wake the worker: cheap when it is already awake. */
+void cap_worker_kick(cap_worker *w);
+void cap_worker_stop(cap_worker *w);
+
 /* Paths inside DB-yedek (for tools and tests). */
 const char *cap_db_path(const capture *c);
 const char *cap_state_dir(const capture *c);

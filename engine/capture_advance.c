@@ -4,9 +4,18 @@
  * validate it as SQLite's recovery does, and append one engine log record
  * per committed transaction with its LSN range, commit time, page images,
  * database size and rolling checksum; mark the DCM; then record the new
- * position.  Durability order: log (fsync), DCM, page hashes, state; a
- * crash anywhere leaves a state that points at records that exist, and
- * re-capturing from it rewrites the same records.
+ * position.  Order: log, DCM, state, page hashes; a crash of the process
+ * anywhere leaves a state that points at records that exist (the page
+ * cache keeps every write), and re-capturing from it rewrites the same
+ * records.
+ *
+ * Steps do not fsync: they run every few dozen commits, and a sync each
+ * would cost more than the writer's own work.  What a crash of the machine
+ * may lose is checked on the first step after a restart (the state carries
+ * the boot it was written in): the engine log must still hold every
+ * record the state counts, and the page hashes must still add up to the
+ * rolling checksum.  Where the system gives no boot id, steps sync as
+ * before.
  */
 #include "capture_int.h"
 
@@ -175,6 +184,52 @@ static int redo_hashes(step *st, yerr *e)
     return 0;
 }
 
+/* The first step after the machine restarted: the steps before it did not
+ * fsync, so check what reached the disk.  A log that ends early breaks the
+ * chain (records of committed transactions are gone); page hashes that no
+ * longer add up to the checksum only make it unknown until a full. */
+static int check_after_restart(step *st, yerr *e)
+{
+    fmt_cstate *s = st->s;
+    fmt_elog_reader *r = NULL;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint64_t end, lsn_end = 0;
+    yerr why;
+
+    yerr_clear(&why);
+    if (fmt_elog_reader_open(st->log_fd, &r, NULL, &why) == 0) {
+        end = fmt_elog_reader_offset(r);
+        lsn_end = st->fh.first_lsn;
+        while (end < s->log_end && fmt_elog_next(r, &rec, name, &why) == 1) {
+            end = fmt_elog_reader_offset(r);
+            lsn_end = rec.lsn_end;
+        }
+        fmt_elog_reader_free(r);
+    } else {
+        end = 0;
+    }
+    if (end != s->log_end || lsn_end > s->next_lsn) {
+        char reason[FMT_CSTATE_TEXT_MAX];
+        snprintf(reason, sizeof reason, "the machine stopped before the engine log reached the"
+                                        " disk: records up to LSN %llu are missing",
+                 (unsigned long long)s->next_lsn);
+        cap_break_state(s, st->m, reason, 1);
+        s->log_end = end > FMT_ELOG_FILE_HDR ? end : fmt_elog_start(&st->fh);
+        s->hashes_lsn = s->next_lsn;
+        s->hashes_off = s->log_end;
+    } else if (s->cksum_known && s->hashes_lsn == s->next_lsn) {
+        uint64_t x = 0;
+        for (uint32_t p = 1; p <= s->db_pages; p++)
+            x ^= cap_pagehash_get(st->ph, p);
+        if (x != s->db_cksum)
+            s->cksum_known = 0;
+    }
+    memcpy(s->boot_id, st->c->boot_id, sizeof s->boot_id);
+    (void)e;
+    return 0;
+}
+
 static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
 {
     fmt_cstate *s = st->s;
@@ -317,6 +372,20 @@ static int trim_simple_log(step *st, yerr *e)
     return 0;
 }
 
+/* Without a boot id a restart cannot be recognised: sync the log before a
+ * state points into it.  Otherwise only start writing it back, so little
+ * is left in memory when the machine stops. */
+static int sync_log(step *st, yerr *e)
+{
+    if (st->c->boot_id[0]) {
+        (void)sync_file_range(st->log_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        return 0;
+    }
+    if (fsync(st->log_fd) != 0)
+        return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
+    return 0;
+}
+
 static int finish(step *st, const fmt_cstate *before, int close_gen, const uint32_t *succ,
                   yerr *e)
 {
@@ -332,25 +401,26 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
                                         NULL) == 0;
         s->change_counter = db_change_counter(st);
     }
-    st->c->used_hint = s->commits_used;
+    __atomic_store_n(&st->c->used_hint, s->commits_used, __ATOMIC_RELEASE);
     if (!st->wrote && !st->dcm_changed && memcmp(s, before, sizeof *s) == 0)
         return 0; /* nothing new: leave the files alone */
     if (st->wrote && fmt_elog_writer_flush(st->w, e))
         return e->code;
-    if (st->wrote && fsync(st->log_fd) != 0)
-        return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
+    if (st->wrote && sync_log(st, e))
+        return e->code;
     st->m->cur.covered_lsn = s->next_lsn;
     st->m->next.covered_lsn = s->next_lsn;
     if (cap_maps_save(st->c, st->m, e) || cap_state_save(st->c, s, e))
         return e->code;
-    /* The records and the state are durable; now the page hashes. */
+    /* The records and the state are written; now the page hashes.  The
+     * state on disk says they lag until the next save: a crash before they
+     * are all applied makes the next step apply them again from the log. */
     if (st->wrote && s->cksum_known && s->hashes_lsn == before->next_lsn) {
-        if (cap_hash_batch_apply(st->batch, st->ph, e) || cap_pagehash_sync(st->ph, e))
+        if (cap_hash_batch_apply(st->batch, st->ph, e)
+            || (!st->c->boot_id[0] && cap_pagehash_sync(st->ph, e)))
             return e->code;
-        s->hashes_lsn = s->next_lsn;
-        s->hashes_off = s->log_end;
-        if (cap_state_save(st->c, s, e))
-            return e->code;
+        st->c->hashes_done_lsn = s->next_lsn;
+        st->c->hashes_done_off = s->log_end;
     }
     if (!st->c->full && s->log_end > (1u << 20)) {
         if (trim_simple_log(st, e))
@@ -398,6 +468,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
         m.next.trusted = 0;
     st.dcm_trusted_before = m.cur.trusted + 2 * m.next.trusted;
     if (cap_hash_batch_new(&st.batch, e) || check_database(&st, e) || open_log(&st, e))
+        goto out;
+    if (c->boot_id[0] && strcmp(s.boot_id, c->boot_id) != 0 && check_after_restart(&st, e))
         goto out;
     if (s.hashes_lsn != s.next_lsn && redo_hashes(&st, e))
         goto out;

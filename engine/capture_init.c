@@ -132,6 +132,7 @@ static int write_start(const char *dir, const char *db_path, int db_fd, fmt_csta
     if (create_log(dir, s, &s->log_end, e))
         return e->code;
     s->hashes_off = s->log_end;
+    cap_boot_id(s->boot_id); /* everything here is synced */
     if (cap_maps_init_dir(dir, (uint64_t)s->db_pages * s->page_size, s->next_lsn, e))
         return e->code;
     return cap_state_save_dir(dir, s, 1, e);

@@ -42,6 +42,16 @@ struct capture {
      * this process holds: its next commit carries it.  Only one connection
      * holds the write lock at a time; releasing it clears this. */
     uint64_t pending_mark;
+    /* The last commit frame this process wrote into the WAL's current
+     * generation: how long the WAL has grown, without a system call. */
+    uint32_t wal_frames;
+    /* This boot of the machine ("" when the system does not say): steps
+     * skip their fsyncs only when a restart can be recognised. */
+    char boot_id[37];
+    /* The page hashes this process's last step applied after saving its
+     * state (which still says they lag): the next load knows they do not,
+     * instead of reading the step's records again.  Under the lock. */
+    uint64_t hashes_done_lsn, hashes_done_off;
 };
 
 /* Path of a file inside DB-yedek. */
@@ -51,7 +61,8 @@ int cap_path(const capture *c, const char *name, char *out, size_t size, yerr *e
 int cap_lock(capture *c, yerr *e);
 void cap_unlock(capture *c);
 
-/* Read / atomically write DB-yedek/state. */
+/* Read / atomically write DB-yedek/state.  A load also applies what this
+ * process knows of the page hashes (hashes_done_*). */
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e);
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e);
 int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);
@@ -94,6 +105,9 @@ int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
  * engine log has no record for it, so no log restore crosses it), and the
  * rolling checksum is no longer known (a full backup re-bases it). */
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
+
+/* The machine's boot id ("" when the system does not say). */
+void cap_boot_id(char out[37]);
 
 /* The wall clock, microseconds. */
 int64_t cap_now(void);

@@ -19,6 +19,7 @@
 typedef struct shared {
     char db_path[PATH_MAX];
     capture *cap;
+    cap_worker *worker; /* NULL when the thread could not start: steps run inline */
     int refs;
     struct shared *next;
 } shared;
@@ -41,10 +42,14 @@ typedef struct cap_file {
 
 #define REAL(f) (((cap_file *)(f))->real)
 
+
 static void report(const char *what, const yerr *e)
 {
     sqlite3_log(SQLITE_WARNING, "yedek capture: %s: %s", what, e->msg);
 }
+
+
+static void worker_failed(void *arg, const yerr *e);
 
 /* ---- captures shared by the connections of a process ---------------------- */
 
@@ -73,6 +78,8 @@ static shared *shared_get(vfs_app *app, const char *db_path)
             sh = NULL;
         } else {
             strcpy(sh->db_path, real);
+            if (cap_worker_start(sh->cap, worker_failed, sh, &sh->worker, &e))
+                report("start", &e); /* steps then run in the hooks, as before */
             sh->refs = 1;
             sh->next = app->list;
             app->list = sh;
@@ -97,6 +104,7 @@ static void shared_put(vfs_app *app, shared *sh)
     *p = sh->next;
     sqlite3_mutex_leave(app->mu);
     /* The last connection of this process: leave the engine log current. */
+    cap_worker_stop(sh->worker);
     yerr_clear(&e);
     if (cap_advance(sh->cap, &e))
         report("catch up at close", &e);
@@ -104,12 +112,17 @@ static void shared_put(vfs_app *app, shared *sh)
     free(sh);
 }
 
-static void hook_failed(shared *sh, const char *what, yerr *e)
+static void hook_failed(shared *sh, const char *what, const yerr *e)
 {
     yerr ignored;
     report(what, e);
     yerr_clear(&ignored);
     cap_break(sh->cap, e->msg, &ignored);
+}
+
+static void worker_failed(void *arg, const yerr *e)
+{
+    hook_failed(arg, "capture step", e);
 }
 
 /* ---- io methods ---------------------------------------------------------------- */
@@ -136,6 +149,8 @@ static int x_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
         yerr_clear(&e);
         if (cf->kind == FILE_WAL && cap_on_wal_write(cf->sh->cap, buf, amt, off, &e))
             hook_failed(cf->sh, "WAL write", &e);
+        else if (cf->kind == FILE_WAL && cap_lag(cf->sh->cap) >= CAP_WORKER_KICK)
+            cap_worker_kick(cf->sh->worker);
         else if (cf->kind == FILE_MAIN && cap_on_db_write(cf->sh->cap, buf, amt, off, &e))
             hook_failed(cf->sh, "database write", &e);
     }
@@ -182,9 +197,9 @@ static int x_check_reserved(sqlite3_file *f, int *out)
 static int x_file_control(sqlite3_file *f, int op, void *arg)
 {
     cap_file *cf = (cap_file *)f;
-    if (cf->sh && cf->kind == FILE_MAIN && op == SQLITE_FCNTL_CKPT_START) {
-        /* A checkpoint may copy frames capture has not read yet into the
-         * database file: catch up first. */
+    if (cf->sh && cf->kind == FILE_MAIN && op == SQLITE_FCNTL_CKPT_START && !cf->sh->worker) {
+        /* Without a worker, the step would otherwise wait for the WAL's
+         * reset, inside the next writer's commit. */
         yerr e;
         yerr_clear(&e);
         if (cap_advance(cf->sh->cap, &e))
@@ -221,6 +236,16 @@ static int x_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatil
 static int x_shm_lock(sqlite3_file *f, int off, int n, int flags)
 {
     cap_file *cf = (cap_file *)f;
+    /* Lock 1 is the checkpointer's.  While the worker has commits to
+     * capture, say another checkpoint is running (SQLite's autocheckpoint
+     * tries again after a later commit; see cap_checkpoint_waits).  The
+     * close of the last connection checkpoints without asking for it. */
+    if (cf->sh && cf->sh->worker && off == 1 && n == 1
+        && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)
+        && cap_checkpoint_waits(cf->sh->cap)) {
+        cap_worker_kick(cf->sh->worker);
+        return SQLITE_BUSY;
+    }
     /* Lock 0 is the WAL write lock: its release ends the transaction a
      * pending in-transaction mark belonged to. */
     if (cf->sh && off == 0 && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE))

@@ -57,6 +57,7 @@ static const field FIELDS[] = {
     FLD("stamp_known", F_INT, stamp_known),
     FLD("stamp_size", F_U64, stamp_size),
     FLD("stamp_mtime_ns", F_I64, stamp_mtime_ns),
+    FLD("boot_id", F_GUID, boot_id), /* optional: the last key */
 };
 #define N_FIELDS (sizeof FIELDS / sizeof *FIELDS)
 
@@ -183,7 +184,7 @@ int fmt_cstate_decode(const char *buf, size_t len, fmt_cstate *s, yerr *e)
     }
     if (!have_sum || pos != len)
         return yerr_set(e, YERR_FAIL, "capture state is truncated or has trailing bytes");
-    if (seen != N_FIELDS)
+    if (seen != N_FIELDS && seen != N_FIELDS - 1)
         return yerr_set(e, YERR_FAIL, "capture state lacks fields");
     if (XXH3_64bits(buf, body_end) != sum)
         return yerr_set(e, YERR_FAIL, "capture state checksum mismatch (damaged)");

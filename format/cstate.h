@@ -5,11 +5,12 @@
  * is intact (and why not), and where capture stands: the next LSN, the end
  * of the engine log, the position reached in the WAL, the database's size
  * and rolling checksum there.  It is rewritten whole, atomically (temporary
- * file, fsync, rename), after every capture step, so a crash leaves the old
- * or the new state, never a mix.
+ * file, rename), after every capture step, so a crash leaves the old or
+ * the new state, never a mix.
  *
  * Text, one "key value" line each, so a person can read it with cat; the
  * last line is "checksum <XXH3-64 hex of everything before it>".  The
+ * last key, boot_id, may be absent (states written before it existed).  The
  * parser survives any bytes: a missing, truncated or altered file is
  * refused with a reason, never half-read.
  */
@@ -66,6 +67,9 @@ typedef struct fmt_cstate {
     int stamp_known;       /* the WAL was fully captured, then closed, while */
     uint64_t stamp_size;   /* the database file looked like this: a new */
     int64_t stamp_mtime_ns; /* generation is continuous iff it still does */
+    /* the machine's boot when this state was written ("" unknown): steps
+     * do not fsync, so after a restart what reached the disk is checked */
+    char boot_id[37];
 } fmt_cstate;
 
 /* Text of the state into buf (size bytes); returns bytes written, or -1
