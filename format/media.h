@@ -133,21 +133,24 @@ int fmt_media_key_read(const char *path, uint8_t *key, size_t size, size_t *len,
 typedef struct fmt_media_writer fmt_media_writer;
 
 /* Start a media file on fd (empty; written with pwrite from offset 0):
- * writes the header.  Refused (YERR_FAIL, nothing written) unless the
- * header is one a reader accepts: the GUID fields identifiers ([A-Za-z0-9._-],
- * at most 36; only parent_fork_guid and differential_base_guid may be ""),
- * text fields NUL-terminated, flags 0 or 1, recovery_model "full" or
- * "simple", a valid page size, and absent values 0 (no parent fork: fork
- * point LSN and time 0; no database_backup_lsn, no differential base
- * (diff only; its GUID set iff its flag), db_cksum unknown: their values 0).
+ * writes the header.  Until fmt_media_finish or fmt_media_writer_free, the
+ * writer may set O_DIRECT on fd (whole aligned pieces bypass the page
+ * cache); both give the fd its flags back.  Refused (YERR_FAIL, nothing
+ * written) unless the header is one a reader accepts: the GUID fields
+ * identifiers ([A-Za-z0-9._-], at most 36; only parent_fork_guid and
+ * differential_base_guid may be ""), text fields NUL-terminated, flags 0
+ * or 1, recovery_model "full" or "simple", a valid page size, and absent
+ * values 0 (no parent fork: fork point LSN and time 0; no
+ * database_backup_lsn, no differential base (diff only; its GUID set iff
+ * its flag), db_cksum unknown: their values 0).
  * version, encrypted and compressed are set from the options. */
 int fmt_media_create(int fd, const fmt_media_hdr *h, const fmt_media_opts *o,
                      fmt_media_writer **out, yerr *e);
 
 /* One payload block of 1..FMT_MEDIA_BLOCK bytes, at or after the end of
- * the previous one.  The file is written in 1 MiB pieces by a thread of
- * the writer's own (which also computes the SHA-256), so a write error
- * may be reported by a later call, fmt_media_finish at the latest. */
+ * the previous one.  The file is written in 1 MiB pieces by threads of
+ * the writer's own (one writes, one computes the SHA-256), so a write
+ * error may be reported by a later call, fmt_media_finish at the latest. */
 int fmt_media_write_block(fmt_media_writer *w, uint64_t offset, const void *data, size_t len,
                           yerr *e);
 
