@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,8 @@ typedef struct options {
 
 typedef struct result {
     double loop_s;      /* the N transactions */
+    double writer_cpu_s; /* CPU time of the writing thread during the loop */
+    double other_cpu_s;  /* CPU time of the process's other threads (capture's) */
     double p50_us, p99_us, max_us;
     int64_t wal_max;    /* largest -wal size sampled */
     double catchup_s;   /* capture: cap_open + cap_advance after the loop */
@@ -85,6 +88,14 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+static double cpu_s(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6
+           + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* One case: a fresh database in dir, N transactions. */
@@ -129,6 +140,7 @@ static void run_case(const char *dir, int with_capture, int sync_full, int simpl
     memset(payload, 'x', 100);
     payload[100] = '\0';
 
+    double cpu_self = cpu_s(RUSAGE_SELF), cpu_thread = cpu_s(RUSAGE_THREAD);
     t0 = bench_now_s();
     for (long i = 0; i < txns; i++) {
         double a = bench_now_s();
@@ -147,6 +159,8 @@ static void run_case(const char *dir, int with_capture, int sync_full, int simpl
     }
     t1 = bench_now_s();
     r->loop_s = t1 - t0;
+    r->writer_cpu_s = cpu_s(RUSAGE_THREAD) - cpu_thread;
+    r->other_cpu_s = cpu_s(RUSAGE_SELF) - cpu_self - r->writer_cpu_s;
     sqlite3_finalize(ins);
 
     if (with_capture) {
@@ -303,8 +317,9 @@ int main(int argc, char **argv)
     }
 
     result *r = med;
-    printf("\n%-15s %9s %9s %9s %9s %9s %11s %11s %10s %12s\n", "case", "wall s", "txn/s",
-           "p50 us", "p99 us", "max ms", "max WAL", "catch-up s", "close s", "log B/txn");
+    printf("\n%-15s %9s %9s %9s %9s %9s %11s %11s %10s %12s %11s %11s\n", "case", "wall s",
+           "txn/s", "p50 us", "p99 us", "max ms", "max WAL", "catch-up s", "close s",
+           "log B/txn", "CPU us/txn", "+thread us");
     for (int k = 0; k < 4; k++) {
         char wal[32], logb[32] = "-", cu[32] = "-";
         if (o.only >= 0 && k != o.only)
@@ -314,9 +329,10 @@ int main(int argc, char **argv)
             snprintf(logb, sizeof logb, "%.0f", (double)r[k].log_bytes / (double)o.txns);
             snprintf(cu, sizeof cu, "%.3f", r[k].catchup_s);
         }
-        printf("%-15s %9.2f %9.0f %9.1f %9.1f %9.2f %11s %11s %10.3f %12s\n", names[k],
-               r[k].loop_s, (double)o.txns / r[k].loop_s, r[k].p50_us, r[k].p99_us,
-               r[k].max_us / 1000.0, wal, cu, r[k].close_s, logb);
+        printf("%-15s %9.2f %9.0f %9.1f %9.1f %9.2f %11s %11s %10.3f %12s %11.2f %11.2f\n",
+               names[k], r[k].loop_s, (double)o.txns / r[k].loop_s, r[k].p50_us, r[k].p99_us,
+               r[k].max_us / 1000.0, wal, cu, r[k].close_s, logb,
+               r[k].writer_cpu_s * 1e6 / (double)o.txns, r[k].other_cpu_s * 1e6 / (double)o.txns);
     }
     if (o.only < 0) {
         printf("\n%-10s %18s %26s %12s\n", "sync", "capture/plain", "with catch-up + close",

@@ -127,6 +127,25 @@ int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t 
     return 0;
 }
 
+int cap_write_inplace(const char *dir, const char *name, const void *buf, size_t len, yerr *e)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fd = len <= CAP_STATE_FILE ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size == len) {
+        int rc = fmt_pwrite_full(fd, buf, len, 0) == 0 ? 0
+                 : yerr_set(e, YERR_FAIL, "write %s: %s", path, strerror(errno ? errno : EIO));
+        close(fd);
+        return rc;
+    }
+    if (fd >= 0)
+        close(fd);
+    return cap_write_atomic(dir, name, buf, len, 0, 0, e);
+}
+
 static int access_missing(const capture *c, const char *name)
 {
     char path[PATH_MAX];
@@ -144,6 +163,44 @@ static int load_one(const capture *c, const char *name, fmt_cstate *s, yerr *e)
         || fmt_cstate_decode(buf, len, s, e))
         return e->code;
     return 0;
+}
+
+/* The previous copy of the state is refreshed once per WAL generation, not
+ * by every step, so the engine log may hold records past it: go on after
+ * them (the WAL position stays the copy's, so those transactions are
+ * captured again under new LSNs, after the break: no LSN names two
+ * contents, and no log backup crosses a break). */
+static void past_log(const capture *c, fmt_cstate *s)
+{
+    char path[PATH_MAX];
+    fmt_elog_reader *r = NULL;
+    fmt_elog_file_hdr fh;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint64_t end, lsn;
+    yerr ignored;
+    int fd;
+
+    yerr_clear(&ignored);
+    if (cap_path(c, "log", path, sizeof path, &ignored)
+        || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return;
+    if (fmt_elog_reader_open(fd, &r, &fh, &ignored) == 0) {
+        end = fmt_elog_reader_offset(r);
+        lsn = fh.first_lsn;
+        while (fmt_elog_next(r, &rec, name, &ignored) == 1) {
+            end = fmt_elog_reader_offset(r);
+            lsn = rec.lsn_end;
+        }
+        if (end > s->log_end)
+            s->log_end = end;
+        if (lsn > s->next_lsn)
+            s->next_lsn = lsn;
+        s->hashes_lsn = s->next_lsn;
+        s->hashes_off = s->log_end;
+        fmt_elog_reader_free(r);
+    }
+    close(fd);
 }
 
 /* The page hashes a step of this process applied after its state was
@@ -165,20 +222,20 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
         hashes_known(c, s);
         return 0;
     }
-    /* A save renames state to state.prev, then state.tmp (complete and
-     * synced) to state: a crash between the two leaves the newest state
-     * as state.tmp, which is no damage at all. */
+    /* A state written but not yet renamed into place (a crash between the
+     * two) is no damage at all. */
     yerr_clear(&ignored);
     if (access_missing(c, "state") && load_one(c, "state.tmp", s, &ignored) == 0)
         return cap_state_save(c, s, e);
-    /* The state is missing or damaged.  The previous copy (kept by each
-     * save) still says who the database is and where capture stood a step
-     * earlier; capture can go on from there, but what happened cannot be
-     * proven, so the chain breaks. */
+    /* The state is missing or damaged.  The previous copy still says who
+     * the database is and where capture stood some steps earlier; capture
+     * can go on from there, past everything the engine log holds, but what
+     * happened cannot be proven, so the chain breaks. */
     yerr_clear(&ignored);
     if (load_one(c, "state.prev", s, &ignored) == 0) {
         char reason[FMT_CSTATE_TEXT_MAX];
         snprintf(reason, sizeof reason, "the capture state was damaged or removed (%s)", why.msg);
+        past_log(c, s);
         cap_break_state(s, NULL, reason, 1);
         /* Nor can a map a full backup was starting be trusted. */
         cap_maps_drop_next(c);
@@ -191,18 +248,40 @@ int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
     return yerr_ctx(e, "capture state of %s", c->db_path);
 }
 
-int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e)
+/* The state's text, padded to CAP_STATE_FILE bytes: every save then has
+ * the same size and rewrites the file in place. */
+static int state_bytes(const fmt_cstate *s, char buf[CAP_STATE_FILE], yerr *e)
 {
-    char buf[8192];
-    int n = fmt_cstate_encode(s, buf, sizeof buf);
+    int n = fmt_cstate_encode(s, buf, CAP_STATE_FILE);
     if (n < 0)
         return yerr_set(e, YERR_FAIL, "encode capture state: too large");
-    return cap_write_atomic(dir, "state", buf, (size_t)n, 1, sync, e);
+    memset(buf + n, ' ', CAP_STATE_FILE - (size_t)n - 1);
+    buf[CAP_STATE_FILE - 1] = '\n';
+    return 0;
+}
+
+int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e)
+{
+    char buf[CAP_STATE_FILE];
+    if (state_bytes(s, buf, e))
+        return e->code;
+    return cap_write_atomic(dir, "state", buf, sizeof buf, 1, sync, e);
 }
 
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)
 {
-    return cap_state_save_dir(c->dir, s, 0, e);
+    char buf[CAP_STATE_FILE];
+    if (state_bytes(s, buf, e) || cap_write_inplace(c->dir, "state.prev", buf, sizeof buf, e))
+        return e->code;
+    return cap_write_inplace(c->dir, "state", buf, sizeof buf, e);
+}
+
+int cap_state_save_light(const capture *c, const fmt_cstate *s, yerr *e)
+{
+    char buf[CAP_STATE_FILE];
+    if (state_bytes(s, buf, e))
+        return e->code;
+    return cap_write_inplace(c->dir, "state", buf, sizeof buf, e);
 }
 
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost)
@@ -339,6 +418,7 @@ void cap_close(capture *c)
     if (!c)
         return;
     cap_commits_close(c->commits);
+    cap_pagehash_close(c->ph);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     if (c->db_fd >= 0)

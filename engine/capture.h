@@ -161,7 +161,7 @@ uint64_t cap_lag(const capture *c);
 int cap_checkpoint_waits(const capture *c);
 
 /* Commits noted since the last kick before the worker is woken. */
-#define CAP_WORKER_KICK 32
+#define CAP_WORKER_KICK 64
 
 /* A thread that runs capture steps for c when kicked (and every quarter
  * second while commits wait), so that writers do not.  A step that fails

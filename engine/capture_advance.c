@@ -373,14 +373,12 @@ static int trim_simple_log(step *st, yerr *e)
 }
 
 /* Without a boot id a restart cannot be recognised: sync the log before a
- * state points into it.  Otherwise only start writing it back, so little
- * is left in memory when the machine stops. */
+ * state points into it.  With one, the kernel writes it back in its own
+ * time, and the first step after a restart checks what arrived. */
 static int sync_log(step *st, yerr *e)
 {
-    if (st->c->boot_id[0]) {
-        (void)sync_file_range(st->log_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (st->c->boot_id[0])
         return 0;
-    }
     if (fsync(st->log_fd) != 0)
         return yerr_set(e, YERR_FAIL, "sync engine log: %s", strerror(errno));
     return 0;
@@ -410,7 +408,8 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
         return e->code;
     st->m->cur.covered_lsn = s->next_lsn;
     st->m->next.covered_lsn = s->next_lsn;
-    if (cap_maps_save(st->c, st->m, e) || cap_state_save(st->c, s, e))
+    if (cap_maps_save(st->c, st->m, e)
+        || (close_gen ? cap_state_save(st->c, s, e) : cap_state_save_light(st->c, s, e)))
         return e->code;
     /* The records and the state are written; now the page hashes.  The
      * state on disk says they lag until the next save: a crash before they
@@ -454,9 +453,11 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
         yerr_oom(e);
         goto out;
     }
-    if (cap_path(c, "pagehash", path, sizeof path, e)
-        || cap_pagehash_open(path, c->page_size, &st.ph, e))
+    if (c->ph ? cap_pagehash_refresh(c->ph, e)
+              : (cap_path(c, "pagehash", path, sizeof path, e)
+                 || cap_pagehash_open(path, c->page_size, &c->ph, e)))
         goto out;
+    st.ph = c->ph;
     /* Page hashes touched by a step that did not finish cannot be trusted
      * (they may be ahead of the state); neither can the checksum. */
     before = s;
@@ -483,7 +484,6 @@ out:
     fmt_elog_writer_free(st.w);
     if (st.log_fd >= 0)
         close(st.log_fd);
-    cap_pagehash_close(st.ph);
     cap_hash_batch_free(st.batch);
     cap_maps_free(&m);
     free(st.page);

@@ -52,6 +52,10 @@ struct capture {
      * state (which still says they lag): the next load knows they do not,
      * instead of reading the step's records again.  Under the lock. */
     uint64_t hashes_done_lsn, hashes_done_off;
+    /* DB-yedek/pagehash, mapped once and kept: mapping and unmapping it
+     * every step costs every thread of the process a TLB flush.  Under
+     * the lock. */
+    cap_pagehash *ph;
 };
 
 /* Path of a file inside DB-yedek. */
@@ -66,11 +70,23 @@ void cap_unlock(capture *c);
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e);
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e);
 int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);
+/* The same without refreshing state.prev (one link less, and no file to
+ * free): for the steps between WAL generations. */
+int cap_state_save_light(const capture *c, const fmt_cstate *s, yerr *e);
 
 /* Write a small file in dir atomically: temporary name, optional fsync,
  * rename (keep_prev: the old file stays as NAME.prev). */
 int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
                      int keep_prev, int sync, yerr *e);
+
+/* Steps rewrite their files in place: a file of len bytes, at most one
+ * page, gets one pwrite, and no inode is made or freed (on some
+ * filesystems freeing one costs more than the whole step).  A write within
+ * a page is all or nothing for a process that dies; a machine that stops
+ * may tear it, which the reader's checksum tells.  Any other file goes
+ * through cap_write_atomic. */
+#define CAP_STATE_FILE 4096
+int cap_write_inplace(const char *dir, const char *name, const void *buf, size_t len, yerr *e);
 
 /*
  * The DCM files: `dcm`, the map of the current base full, and `dcm.next`,

@@ -74,6 +74,16 @@ int cap_pagehash_open(const char *path, uint32_t page_size, cap_pagehash **out, 
     return 0;
 }
 
+int cap_pagehash_refresh(cap_pagehash *h, yerr *e)
+{
+    struct stat st;
+    if (fstat(h->fd, &st) != 0)
+        return yerr_set(e, YERR_FAIL, "stat page hashes: %s", strerror(errno));
+    if ((uint64_t)st.st_size / 8 > h->n_slots)
+        return map_slots(h, (uint32_t)(st.st_size / 8), e);
+    return 0;
+}
+
 void cap_pagehash_close(cap_pagehash *h)
 {
     if (!h)

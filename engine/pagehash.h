@@ -29,6 +29,9 @@ uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size);
  * cap_pagehash_close. */
 int cap_pagehash_open(const char *path, uint32_t page_size, cap_pagehash **out, yerr *e);
 void cap_pagehash_close(cap_pagehash *h);
+/* Map what another process added to the file since (it only grows): for a
+ * table kept open across capture steps. */
+int cap_pagehash_refresh(cap_pagehash *h, yerr *e);
 
 /* Hash every page of the database file open at db_fd (the starting
  * state); *cksum is its checksum and *pages its size in pages. */

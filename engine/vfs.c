@@ -51,6 +51,15 @@ static void report(const char *what, const yerr *e)
 
 static void worker_failed(void *arg, const yerr *e);
 
+/* YEDEK_CAPTURE_THREAD=off: no capture thread; steps run on the
+ * application's threads, before each checkpoint (for applications that
+ * must not have threads they did not start). */
+static int thread_wanted(void)
+{
+    const char *v = getenv("YEDEK_CAPTURE_THREAD");
+    return !v || (strcmp(v, "off") != 0 && strcmp(v, "0") != 0);
+}
+
 /* ---- captures shared by the connections of a process ---------------------- */
 
 static shared *shared_get(vfs_app *app, const char *db_path)
@@ -78,8 +87,8 @@ static shared *shared_get(vfs_app *app, const char *db_path)
             sh = NULL;
         } else {
             strcpy(sh->db_path, real);
-            if (cap_worker_start(sh->cap, worker_failed, sh, &sh->worker, &e))
-                report("start", &e); /* steps then run in the hooks, as before */
+            if (thread_wanted() && cap_worker_start(sh->cap, worker_failed, sh, &sh->worker, &e))
+                report("start", &e); /* steps then run in the hooks */
             sh->refs = 1;
             sh->next = app->list;
             app->list = sh;

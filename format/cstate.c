@@ -182,6 +182,8 @@ int fmt_cstate_decode(const char *buf, size_t len, fmt_cstate *s, yerr *e)
         }
         pos += n + 1;
     }
+    while (pos < len && (buf[pos] == ' ' || buf[pos] == '\n'))
+        pos++; /* padding: the file keeps one size, so it is rewritten in place */
     if (!have_sum || pos != len)
         return yerr_set(e, YERR_FAIL, "capture state is truncated or has trailing bytes");
     if (seen != N_FIELDS && seen != N_FIELDS - 1)

@@ -4,13 +4,15 @@
  * Who the database is (GUID, name, recovery model, fork), whether its chain
  * is intact (and why not), and where capture stands: the next LSN, the end
  * of the engine log, the position reached in the WAL, the database's size
- * and rolling checksum there.  It is rewritten whole, atomically (temporary
- * file, rename), after every capture step, so a crash leaves the old or
- * the new state, never a mix.
+ * and rolling checksum there.  It is rewritten whole after every capture
+ * step, in place (see cap_write_inplace), so a process that dies leaves
+ * the old or the new state, never a mix.
  *
  * Text, one "key value" line each, so a person can read it with cat; the
  * last line is "checksum <XXH3-64 hex of everything before it>".  The
- * last key, boot_id, may be absent (states written before it existed).  The
+ * last key, boot_id, may be absent (states written before it existed).
+ * Spaces and newlines may follow the checksum line: capture pads the file
+ * to one size, so that it can rewrite it in place.  The
  * parser survives any bytes: a missing, truncated or altered file is
  * refused with a reason, never half-read.
  */

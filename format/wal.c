@@ -30,13 +30,28 @@ struct fmt_wal_reader {
 
 #define WAL_WINDOW (512 * 1024)
 
-/* fmt_pread_full through the reader's window. */
+static uint64_t wal_frame_off(const fmt_wal_reader *r, uint32_t frame);
+static uint64_t wal_frame_size(const fmt_wal_reader *r);
+
+/* fmt_pread_full through the reader's window.  The window stops at the
+ * wal-index's last frame when known: a capture step often has only a few
+ * new frames, and reading half a megabyte for them would cost more than
+ * the frames. */
 static ssize_t wal_pread(fmt_wal_reader *r, uint8_t *buf, size_t len, uint64_t off)
 {
     if (len > WAL_WINDOW)
         return fmt_pread_full(r->fd, buf, len, off);
     if (off < r->win_off || off + len > r->win_off + r->win_len) {
-        ssize_t n = fmt_pread_full(r->fd, r->win, WAL_WINDOW, off);
+        size_t want = WAL_WINDOW;
+        ssize_t n;
+        if (r->max_frame) {
+            uint64_t end = wal_frame_off(r, r->max_frame) + wal_frame_size(r);
+            if (end > off && end - off < want)
+                want = (size_t)(end - off);
+        }
+        if (want < len)
+            want = len;
+        n = fmt_pread_full(r->fd, r->win, want, off);
         if (n < 0)
             return -1;
         r->win_off = off;
