@@ -18,6 +18,13 @@
 int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                     eng_image_pos *pos, fmt_media_hdr *h, yerr *e)
 {
+    eng_image img = {out_fd, 0, {0, 0, 0, 0}};
+    return eng_apply_image_to(&img, media_fd, key, key_len, pos, h, e);
+}
+
+int eng_apply_image_to(eng_image *img, int media_fd, const uint8_t *key, size_t key_len,
+                       eng_image_pos *pos, fmt_media_hdr *h, yerr *e)
+{
     fmt_media_reader *r = NULL;
     enum fmt_media_section sec;
     uint64_t off;
@@ -41,23 +48,22 @@ int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len
             more = -1;
             break;
         }
-        if (fmt_pwrite_full(out_fd, data, len, (off_t)off) != 0) {
-            yerr_set(e, YERR_FAIL, "write the image: %s", strerror(errno));
+        if (eng_image_write(img->fd, data, len, off, h->page_size, &img->sum, e)) {
             more = -1;
             break;
         }
         /* Start writeback as the image grows, so the restore's final fsync
          * waits only for the tail (advice: its failure changes nothing). */
-        if ((written += len) >= WRITEBACK_STEP) {
-            (void)sync_file_range(out_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        if (!img->lazy && (written += len) >= WRITEBACK_STEP) {
+            (void)sync_file_range(img->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
             written = 0;
         }
     }
     fmt_media_reader_free(r);
     if (more < 0)
         return e->code;
-    if (ftruncate(out_fd, (off_t)h->db_pages * h->page_size) != 0)
-        return yerr_set(e, YERR_FAIL, "set the image's size: %s", strerror(errno));
+    if (eng_image_resize(img->fd, h->db_pages, h->page_size, &img->sum, e))
+        return e->code;
     pos->lsn = h->last_lsn;
     pos->time = h->last_time;
     pos->db_pages = h->db_pages;
@@ -113,6 +119,14 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                   const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
                   fmt_media_hdr *h, int *stopped, yerr *e)
 {
+    eng_image img = {out_fd, 0, {0, 0, 0, 0}};
+    return eng_apply_log_to(&img, media_fd, key, key_len, tmp_dir, stop, pos, h, stopped, e);
+}
+
+int eng_apply_log_to(eng_image *img, int media_fd, const uint8_t *key, size_t key_len,
+                     const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
+                     fmt_media_hdr *h, int *stopped, yerr *e)
+{
     fmt_elog_reader *r = NULL;
     fmt_elog_file_hdr fh;
     fmt_elog_rec rec;
@@ -157,7 +171,7 @@ int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                      (unsigned long long)rec.cksum_before);
             goto out;
         }
-        if (eng_replay_record(out_fd, r, &rec, h->page_size, e))
+        if (eng_replay_record_sum(img->fd, r, &rec, h->page_size, &img->sum, e))
             goto out;
         pos->lsn = rec.lsn_end;
         pos->time = rec.commit_time;

@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "media.h"
+#include "replay.h"
 
 /* Where an image stands while backups are applied to it. */
 typedef struct eng_image_pos {
@@ -27,10 +28,22 @@ typedef struct eng_image_pos {
     uint64_t cksum;
 } eng_image_pos;
 
+/* The image being built, as restore builds it: its own checksum kept as
+ * it is written (sum.on; replay.h), and no writeback started when nobody
+ * will sync it (lazy).  The calls on a bare out_fd keep no checksum and
+ * start writeback. */
+typedef struct eng_image {
+    int fd;
+    int lazy;
+    eng_image_sum sum;
+} eng_image;
+
 /* Apply a full or diff backup's media (open at media_fd) to the image at
  * out_fd; *pos becomes the backup's point, *h its header. */
 int eng_apply_image(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                     eng_image_pos *pos, fmt_media_hdr *h, yerr *e);
+int eng_apply_image_to(eng_image *img, int media_fd, const uint8_t *key, size_t key_len,
+                       eng_image_pos *pos, fmt_media_hdr *h, yerr *e);
 
 /* Where replaying stops: only transactions with lsn_end <= lsn and a
  * commit time <= time are applied (UINT64_MAX / INT64_MAX: no limit).
@@ -52,6 +65,9 @@ typedef struct eng_stop {
 int eng_apply_log(int out_fd, int media_fd, const uint8_t *key, size_t key_len,
                   const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
                   fmt_media_hdr *h, int *stopped, yerr *e);
+int eng_apply_log_to(eng_image *img, int media_fd, const uint8_t *key, size_t key_len,
+                     const char *tmp_dir, const eng_stop *stop, eng_image_pos *pos,
+                     fmt_media_hdr *h, int *stopped, yerr *e);
 
 /* Check a log backup's records without applying them: every record's
  * checksums, LSNs following on from first_lsn to last_lsn, and the marks

@@ -2,7 +2,8 @@
  * drill.h: the restore drill users should run weekly: restore a
  * database's latest point into a temporary file, run PRAGMA
  * integrity_check on it with stock SQLite, remove it.  A backup nobody
- * has restored is a hope, not a backup.
+ * has restored is a hope, not a backup.  The restore is not synced (the
+ * file is removed right after the check); it is checked like any other.
  */
 #ifndef YEDEK_ENG_DRILL_H
 #define YEDEK_ENG_DRILL_H

@@ -81,7 +81,7 @@ static int check_destination(const char *abs, int replace, int *existed, yerr *e
 
 /* One step of the plan applied to the image at fd. */
 static int apply_step(catalog *cat, const cat_plan *p, size_t i, const eng_restore_opts *o,
-                      const char *tmp_dir, int fd, eng_image_pos *pos, yerr *e)
+                      const char *tmp_dir, eng_image *img, eng_image_pos *pos, yerr *e)
 {
     const cat_plan_step *s = &p->steps[i];
     char path[PATH_MAX * 2];
@@ -103,9 +103,10 @@ static int apply_step(catalog *cat, const cat_plan *p, size_t i, const eng_resto
             stop.lsn = (uint64_t)p->mark_lsn + (s->stop_inclusive ? 1 : 0);
             stop.through_marked = s->stop_inclusive;
         }
-        rc = eng_apply_log(fd, mfd, o->key, o->key_len, tmp_dir, &stop, pos, &h, &stopped, e);
+        rc = eng_apply_log_to(img, mfd, o->key, o->key_len, tmp_dir, &stop, pos, &h, &stopped,
+                              e);
     } else {
-        rc = eng_apply_image(fd, mfd, o->key, o->key_len, pos, &h, e);
+        rc = eng_apply_image_to(img, mfd, o->key, o->key_len, pos, &h, e);
     }
     close(mfd);
     if (rc)
@@ -188,13 +189,16 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
 {
     char dir[PATH_MAX], tmp[PATH_MAX + 64], aside[PATH_MAX + 16];
     eng_image_pos pos;
+    eng_image img;
     uint64_t done = 0;
-    uint32_t page_size = 0;
     int fd = -1, existed = 0, rc;
 
     memset(r, 0, sizeof *r);
     memset(&pos, 0, sizeof pos);
     tmp[0] = '\0';
+    if (o->no_sync && o->as_live)
+        return yerr_set(e, YERR_USAGE, "restore: a database put back into service (--as-live)"
+                        " is synced: --no-sync does not go with it");
     if (resolve_to(o->to, r->destination, sizeof r->destination, dir, sizeof dir, e)
         || check_destination(r->destination, o->replace, &existed, e))
         return e->code;
@@ -207,8 +211,12 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
         tmp[0] = '\0';
         goto fail;
     }
+    memset(&img, 0, sizeof img);
+    img.fd = fd;
+    img.lazy = o->no_sync;
+    img.sum.on = 1; /* the file is empty */
     for (size_t i = 0; i < r->plan.n_steps; i++) {
-        if (apply_step(cat, &r->plan, i, o, dir, fd, &pos, e))
+        if (apply_step(cat, &r->plan, i, o, dir, &img, &pos, e))
             goto fail;
         done += (uint64_t)r->plan.steps[i].backup_size;
         if (o->progress)
@@ -221,17 +229,24 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
                  (unsigned long long)pos.lsn, (long long)r->plan.restores_to_lsn);
         goto fail;
     }
-    {
-        uint8_t hdr[18];
-        if (pread(fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr)
-            page_size = (uint32_t)hdr[16] << 8 | hdr[17];
-        if (page_size == 1)
-            page_size = 65536;
-    }
     if (pos.cksum_known) {
-        uint64_t ck = 0;
-        if (page_size == 0 || eng_image_checksum(fd, page_size, pos.db_pages, &ck, e))
-            goto fail;
+        uint64_t ck = img.sum.cksum;
+        if (!img.sum.on || img.sum.pages != pos.db_pages) {
+            /* Not kept (steps of different page sizes): count it over the
+             * file, with the page size its header gives. */
+            uint8_t hdr[18];
+            uint32_t page_size = 0;
+            if (pread(fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr)
+                page_size = (uint32_t)hdr[16] << 8 | hdr[17];
+            if (page_size == 1)
+                page_size = 65536;
+            if (page_size == 0) {
+                yerr_set(e, YERR_MEDIA, "the restored image has no page size in its header");
+                goto fail;
+            }
+            if (eng_image_checksum(fd, page_size, pos.db_pages, &ck, e))
+                goto fail;
+        }
         if (ck != pos.cksum) {
             yerr_set(e, YERR_MEDIA, "the restored image's checksum %016llx is not the %016llx"
                      " capture recorded at LSN %llu", (unsigned long long)ck,
@@ -240,7 +255,7 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
         }
         r->cksum_verified = 1;
     }
-    if (fsync(fd) != 0) {
+    if (!o->no_sync && fsync(fd) != 0) {
         yerr_set(e, YERR_FAIL, "sync %s: %s", tmp, strerror(errno));
         goto fail;
     }
@@ -259,7 +274,8 @@ int eng_restore(catalog *cat, const char *database, const cat_target *target,
         goto fail;
     }
     tmp[0] = '\0';
-    (void)fmt_fsync_dir(dir);
+    if (!o->no_sync)
+        (void)fmt_fsync_dir(dir);
     if (o->as_live && go_live(r, r->new_fork_guid, e))
         return e->code; /* the file is restored; only its capture failed */
     return record(cat, target, r, existed, e);

@@ -10,10 +10,17 @@
  * follow the image it is applied to (its records' checksum-before), each
  * media file must be the backup the plan names, and at the end the
  * image's rolling checksum must be the one capture recorded at that LSN
- * (where capture knew it).  Only then is the file synced and renamed into
- * place; a failure leaves no file at the destination.  The live database
- * and its capture state are never touched; a destination under capture is
+ * (where capture knew it; kept as the image is written, so the image is
+ * not read again).  Only then is the file synced and renamed into place; a
+ * failure leaves no file at the destination.  The live database and its
+ * capture state are never touched; a destination under capture is
  * refused, an existing one unless `replace`.
+ *
+ * no_sync skips the syncs of the file and its folder (for scratch
+ * restores and drills, whose file nobody needs after a power failure):
+ * the temporary file, the checks and the rename when complete stay, but
+ * after a crash the destination may be incomplete or missing.  A restore
+ * put into service (as_live) is always synced.
  *
  * as_live puts the restored database back into service as the same
  * database: capture starts on it with the database's GUID and a new
@@ -36,6 +43,7 @@ typedef struct eng_restore_opts {
     const char *to;
     int replace;
     int as_live;
+    int no_sync;              /* see above; refused with as_live */
     const uint8_t *key;       /* for encrypted media */
     size_t key_len;
     eng_progress_fn progress; /* may be NULL */

@@ -1,6 +1,7 @@
 /*
  * cmd_restore.c: `yedek restore DB TARGET --to PATH [--key-file FILE]
- * [--replace] [--as-live]`: plan, then apply (engine/restore.h).
+ * [--replace] [--as-live] [--no-sync]`: plan, then apply
+ * (engine/restore.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ int cmd_restore(cli *c, int argc, char **argv, yerr *e)
                                          {"key-file", required_argument, NULL, 'k'},
                                          {"replace", no_argument, NULL, 'p'},
                                          {"as-live", no_argument, NULL, 'a'},
+                                         {"no-sync", no_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
     cat_target target;
     eng_restore_opts o;
@@ -72,12 +74,18 @@ int cmd_restore(cli *c, int argc, char **argv, yerr *e)
         case 'k': key_file = optarg; break;
         case 'p': o.replace = 1; break;
         case 'a': o.as_live = 1; break;
+        case 'n': o.no_sync = 1; break;
         default: free(r); return cli_option_error(e, "restore", opt, argv);
         }
     }
     if (optind != argc - 1 || !o.to) {
         free(r);
         return cli_usage(e, "restore", "give one database and --to PATH");
+    }
+    if (o.no_sync && o.as_live) {
+        free(r);
+        return cli_usage(e, "restore", "--no-sync does not go with --as-live: a database put"
+                         " back into service is synced");
     }
     if (cli_key_load(key_file, key, sizeof key, &key_len, e) ||
         cli_open_catalog(c, CAT_OPEN_EXISTING, &cat, e)) {

@@ -28,10 +28,12 @@ const cli_command CLI_COMMANDS[] = {
     {"restore", cmd_restore, "restore a database to a target into a new file",
      "yedek restore DB [--at TIME | --lsn LSN | --mark NAME | --before-mark NAME]"
      " [--fork GUID]\n"
-     "              --to PATH [--key-file FILE] [--replace] [--as-live]\n"
+     "              --to PATH [--key-file FILE] [--replace] [--as-live | --no-sync]\n"
      "  Builds the database as it was at the target into a new file, checking every\n"
      "  checksum; --as-live then puts it into service as the same database on a new\n"
-     "  recovery fork.  Exit 3 when the target cannot be reached, 4 when media failed."},
+     "  recovery fork.  --no-sync skips syncing the file: for scratch restores, which\n"
+     "  a power failure may leave incomplete or missing.\n"
+     "  Exit 3 when the target cannot be reached, 4 when media failed."},
     {"verify", cmd_verify, "check media: checksums, decryption, chain",
      "yedek verify [UUID...] [--key-file FILE]\n"
      "yedek verify --restore-test [DB...] [--key-file FILE]\n"

@@ -16,7 +16,14 @@
  * Each must reach exactly the expected LSN (for a time T: the last
  * transaction committed at or before T), hold exactly the content the
  * writers recorded for that point's seq, pass integrity_check, and (one in
- * twenty-five) open in the stock sqlite3 shell.
+ * twenty-five) open in the stock sqlite3 shell.  Half of them skip the
+ * syncs (no_sync), which must change nothing but durability.
+ *
+ * The reference is built keeping the image's checksum as it is written,
+ * the way restore keeps it, and after the full and every transaction
+ * (the VACUUM that shrinks the file included) that must be the checksum
+ * counted over the file.  And a full whose header carries a wrong
+ * checksum must fail its restore, leaving nothing behind.
  *
  * Prints "N passed, M failed".
  */
@@ -109,16 +116,32 @@ static int extract(const wl_backup *b, const char *path)
     return more == 0 ? 0 : -1;
 }
 
+/* 1 when the checksum kept while writing the image is the one counted
+ * over its file. */
+static int kept_sum_ok(const eng_image *img, uint32_t page_size)
+{
+    uint64_t ck = 0;
+    off_t size = lseek(img->fd, 0, SEEK_END);
+    yerr e;
+
+    yerr_clear(&e);
+    return img->sum.on && size == (off_t)img->sum.pages * page_size
+           && eng_image_checksum(img->fd, page_size, img->sum.pages, &ck, &e) == 0
+           && ck == img->sum.cksum;
+}
+
 /* The first full, then every regular log's transactions one at a time. */
 static int build_reference(reference *ref)
 {
     char img[PATH_MAX + 16], logf[PATH_MAX + 16];
     const wl_backup *f = &g_w.b[g_w.full0];
     eng_image_pos pos;
+    eng_image im;
     fmt_media_hdr h;
     point pt;
     yerr e;
     int fd, mfd;
+    size_t sums = 0, bad_sums = 0;
     char m[PATH_MAX * 2];
 
     snprintf(img, sizeof img, "%s/ref.db", g_w.dir);
@@ -127,12 +150,17 @@ static int build_reference(reference *ref)
     yerr_clear(&e);
     fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     mfd = open(m, O_RDONLY | O_CLOEXEC);
+    memset(&im, 0, sizeof im);
+    im.fd = fd;
+    im.sum.on = 1;
     if (fd < 0 || mfd < 0
-        || eng_apply_image(fd, mfd, f->encrypted ? WL_KEY : NULL, 32, &pos, &h, &e)) {
+        || eng_apply_image_to(&im, mfd, f->encrypted ? WL_KEY : NULL, 32, &pos, &h, &e)) {
         check(0, "reference: the first full: %s", e.msg);
         return -1;
     }
     close(mfd);
+    sums++;
+    bad_sums += !kept_sum_ok(&im, h.page_size);
     memset(&pt, 0, sizeof pt);
     pt.lsn = pos.lsn;
     pt.time = h.last_time;
@@ -154,7 +182,8 @@ static int build_reference(reference *ref)
         while ((more = fmt_elog_next(r, &rec, name, &e)) == 1) {
             if (rec.lsn_end <= pt.lsn)
                 continue;
-            if (rec.lsn_start != pt.lsn || eng_replay_record(fd, r, &rec, h.page_size, &e)) {
+            if (rec.lsn_start != pt.lsn
+                || eng_replay_record_sum(fd, r, &rec, h.page_size, &im.sum, &e)) {
                 check(0, "reference: LSN %" PRIu64 " follows %" PRIu64 ": %s", rec.lsn_start,
                       pt.lsn, e.msg);
                 more = -1;
@@ -166,6 +195,8 @@ static int build_reference(reference *ref)
             snprintf(pt.mark, sizeof pt.mark, "%s", pt.is_mark ? name : "");
             pt.seq = pt.is_mark ? pt.seq : read_seq(img);
             ref_add(ref, &pt);
+            sums++;
+            bad_sums += !kept_sum_ok(&im, h.page_size);
         }
         fmt_elog_reader_free(r);
         close(lfd);
@@ -173,6 +204,8 @@ static int build_reference(reference *ref)
             return -1;
     }
     close(fd);
+    check(bad_sums == 0, "reference: the checksum kept while writing is the one counted over"
+          " the file at %zu of %zu points", sums - bad_sums, sums);
     /* The reference itself must agree with the writers: seq moves by at
      * most one a transaction and reaches the end. */
     {
@@ -211,6 +244,7 @@ static void restore_one(const reference *ref, const cat_target *t, uint64_t want
     o.to = to;
     o.key = WL_KEY;
     o.key_len = sizeof WL_KEY;
+    o.no_sync = k % 2;
     yerr_clear(&e);
     if (!r || eng_restore(g_w.cat, "app", t, &o, r, &e) != 0) {
         check(0, "%s: %s", what, e.msg);
@@ -232,6 +266,136 @@ static void restore_one(const reference *ref, const cat_target *t, uint64_t want
     }
     unlink(to);
     eng_restore_result_free(r);
+    free(r);
+}
+
+/* A copy of the media at `from` into `to`, its header's database checksum
+ * one bit off: every block still checks, only the restore's final
+ * comparison can tell. */
+static int copy_wrong_cksum(const char *from, const char *to, const uint8_t *key)
+{
+    fmt_media_reader *r = NULL;
+    fmt_media_writer *w = NULL;
+    fmt_media_hdr h;
+    fmt_media_trailer *t = calloc(1, sizeof *t);
+    fmt_media_opts mo = {0, key, key ? 32 : 0};
+    enum fmt_media_section sec;
+    uint64_t off, size, hashes[512];
+    const uint8_t *data;
+    size_t len;
+    uint8_t sha[32];
+    yerr e;
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = open(to, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int more = -1;
+
+    yerr_clear(&e);
+    if (t && in >= 0 && out >= 0 && fmt_media_open(in, key, 32, &r, &h, &e) == 0
+        && h.db_cksum_known) {
+        h.db_cksum ^= 1;
+        if (fmt_media_create(out, &h, &mo, &w, &e) == 0)
+            while ((more = fmt_media_next(r, &sec, &off, &data, &len, &e)) == 1) {
+                int rc = 0;
+                if (sec == FMT_MEDIA_DATA)
+                    rc = fmt_media_write_block(w, off, data, len, &e);
+                for (size_t at = 0; sec == FMT_MEDIA_HASHES && !rc && at < len;
+                     at += sizeof hashes) {
+                    size_t n = len - at < sizeof hashes ? len - at : sizeof hashes;
+                    memcpy(hashes, data + at, n);
+                    rc = fmt_media_write_hashes(w, hashes, (uint32_t)(n / 8), &e);
+                }
+                if (rc) {
+                    more = -1;
+                    break;
+                }
+            }
+        if (more == 0) {
+            fmt_media_reader_trailer(r, t, &size, sha);
+            more = fmt_media_finish(w, t, &size, sha, &e) == 0 ? 0 : -1;
+        }
+    }
+    if (more != 0)
+        fprintf(stderr, "  copy %s with a wrong checksum: %s\n", from, e.msg);
+    fmt_media_writer_free(w);
+    fmt_media_reader_free(r);
+    free(t);
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+    return more;
+}
+
+/* 1 when the folder holds an entry whose name starts with `prefix`. */
+static int has_entry(const char *dir, const char *prefix)
+{
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q '^%s'", dir, prefix);
+    return system(cmd) == 0;
+}
+
+/* A full whose media carries a wrong database checksum: its restore
+ * fails with YERR_MEDIA naming the checksum, and leaves nothing behind
+ * (synced or not); with the media put back it restores. */
+static void wrong_checksum(void)
+{
+    char path[PATH_MAX * 2], saved[PATH_MAX * 2 + 8], to[PATH_MAX + 32];
+    eng_restore_opts o;
+    eng_restore_result *r = calloc(1, sizeof *r);
+    cat_target t;
+    yerr e;
+    int tried = 0;
+
+    for (int i = 0; r && i < g_w.nb && !tried; i++) {
+        const wl_backup *b = &g_w.b[i];
+        cat_plan plan;
+        int alone;
+
+        if (b->row.type != CAT_FULL)
+            continue;
+        memset(&t, 0, sizeof t);
+        t.kind = CAT_TARGET_LSN;
+        t.lsn = b->row.last_lsn;
+        yerr_clear(&e);
+        /* The full alone must be the plan, so its header's checksum is
+         * the one compared at the end. */
+        alone = cat_plan_find(g_w.cat, "app", &t, &plan, &e) == 0 && plan.n_steps == 1
+                && strcmp(plan.steps[0].backup_set_uuid, b->row.backup_set_uuid) == 0;
+        cat_plan_free(&plan);
+        snprintf(path, sizeof path, "%s/%s", g_w.repo, b->row.media_path);
+        snprintf(saved, sizeof saved, "%s.saved", path);
+        if (!alone || rename(path, saved) != 0)
+            continue;
+        if (copy_wrong_cksum(saved, path, b->encrypted ? WL_KEY : NULL) != 0) {
+            rename(saved, path);
+            continue;
+        }
+        tried = 1;
+        for (int no_sync = 0; no_sync < 2; no_sync++) {
+            snprintf(to, sizeof to, "%s/wrong-checksum.db", g_w.dir);
+            memset(&o, 0, sizeof o);
+            o.to = to;
+            o.key = WL_KEY;
+            o.key_len = sizeof WL_KEY;
+            o.no_sync = no_sync;
+            yerr_clear(&e);
+            check(eng_restore(g_w.cat, "app", &t, &o, r, &e) == YERR_MEDIA
+                      && strstr(e.msg, "checksum") && !r->cksum_verified,
+                  "a full with a wrong checksum in its header (no_sync %d): the restore fails"
+                  " naming it: %s", no_sync, e.msg);
+            check(access(to, F_OK) != 0 && !has_entry(g_w.dir, ".wrong-checksum.db"),
+                  "a full with a wrong checksum (no_sync %d): nothing left behind", no_sync);
+            eng_restore_result_free(r);
+            unlink(to);
+        }
+        check(rename(saved, path) == 0, "the full's media put back");
+        yerr_clear(&e);
+        check(eng_restore(g_w.cat, "app", &t, &o, r, &e) == 0 && r->cksum_verified,
+              "the full's media put back: it restores, its checksum verified: %s", e.msg);
+        eng_restore_result_free(r);
+        unlink(to);
+    }
+    check(tried, "a full restorable alone, with a known checksum, to give a wrong one");
     free(r);
 }
 
@@ -296,6 +460,7 @@ int main(void)
         restore_one(&ref, &t, (uint64_t)t.lsn, k++);
     }
     check(k >= MIN_RESTORES, "%d restores", k);
+    wrong_checksum();
     printf("%d restores (%d marks both ways, %d backups' LSNs, times and LSNs at random) over"
            " %zu transactions\n", k, marks, g_w.nb, ref.n - 1);
 done:

@@ -376,6 +376,50 @@ expect_out_has "restored app to LSN ${LSN[P2]}"
 expect_out_has "$(realpath "$D")"
 expect_eq "human restore: content" "${SUM[P2]}" "$(content_file "$D")"
 
+# --no-sync: the same restore, the same checks, only the syncs left out.
+SYNCED=$(dest)
+restore_ok "latest, synced" "${LSN[P10]}" "${SUM[P10]}" "$SYNCED" "${K[@]}"
+NOSYNC=$(dest)
+restore_ok "latest, --no-sync" "${LSN[P10]}" "${SUM[P10]}" "$NOSYNC" --no-sync "${K[@]}"
+expect_json '.checksum_verified' 'true'
+expect_json '.plan.steps | map(.type)' '["full", "diff", "log", "log"]'
+if cmp -s "$SYNCED" "$NOSYNC"; then pass; else
+    fail "--no-sync: byte for byte the synced restore" "$(cmp "$SYNCED" "$NOSYNC" 2>&1)"
+fi
+restore_ok "--no-sync --before-mark m-tx" "${LSN[P5]}" "${SUM[P5]}" "$(dest)" --before-mark m-tx --no-sync "${K[@]}"
+restore_ok "--no-sync --at between P1 and P2" "${LSN[P1]}" "${SUM[P1]}" "$(dest)" --at "$(between P1 P2)" --no-sync
+D=$(dest)
+expect_exit 0 Y restore app --lsn "${LSN[P3]}" --no-sync --to "$D" "${K[@]}"
+RESTORES=$((RESTORES + 1))
+expect_out_has "the database checksum matches the one capture recorded"
+expect_eq "--no-sync, human: content" "${SUM[P3]}" "$(content_file "$D")"
+# Only the restored file's syncs go: with them, an fsync names the
+# temporary file; without, none does (the catalog still syncs its own).
+if strace -f -o /dev/null true 2>/dev/null; then
+    for mode in synced --no-sync; do
+        D=$(dest)
+        extra=()
+        [ "$mode" = synced ] || extra=(--no-sync)
+        # LeakSanitizer cannot run under ptrace: a sanitized build would exit 1.
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+            strace -f -y -e trace=fsync,fdatasync -o "$TMP/strace.txt" \
+            "$YEDEK" -r "$REPO" restore app --to "$D" "${K[@]}" "${extra[@]}" \
+            >/dev/null 2>&1 || fail "$mode restore under strace" "exit $?"
+        RESTORES=$((RESTORES + 1))
+        n=$(grep -c "yedek-restore-" "$TMP/strace.txt")
+        if [ "$mode" = synced ]; then want=1; else want=0; fi
+        expect_eq "a $mode restore: fsyncs of its temporary file" "$want" "$([ "$n" -gt 0 ] && echo 1 || echo 0)"
+        expect_eq "a $mode restore under strace: content" "${SUM[P10]}" "$(content_file "$D")"
+    done
+else
+    echo "note: strace cannot run here; the check that --no-sync leaves out the fsync is skipped"
+fi
+# A restore put back into service is synced: --no-sync does not go with it.
+D=$(dest)
+restore_fails "--no-sync --as-live" 2 "$D" restore app --no-sync --as-live
+expect_err_has "--as-live"
+expect_error_format
+
 # ==== 2. refusals: an existing file, the live database =============================
 EXIST=$TMP/out/exists.db
 sqlite3 "$EXIST" "CREATE TABLE precious(x); INSERT INTO precious VALUES ('keep me');"
@@ -406,6 +450,8 @@ fi
 expect_eq "--replace: recorded as replaced" "1" "$(sqlite3 "$CAT" "SELECT replaced FROM restorehistory ORDER BY restore_id DESC LIMIT 1")"
 expect_eq "a restore into a new file: not replaced" "0" \
     "$(sqlite3 "$CAT" "SELECT replaced FROM restorehistory ORDER BY restore_id DESC LIMIT 1 OFFSET 1")"
+restore_ok "--replace --no-sync" "${LSN[P2]}" "${SUM[P2]}" "$EXIST" --lsn "${LSN[P2]}" --replace --no-sync
+expect_eq "--replace --no-sync: recorded as replaced" "1" "$(sqlite3 "$CAT" "SELECT replaced FROM restorehistory ORDER BY restore_id DESC LIMIT 1")"
 
 # A stale WAL and shared memory left where no database file is any more:
 # the restored file must not have them replayed into it (removed, or the
@@ -479,6 +525,9 @@ D=$(dest)
 restore_fails "a corrupted block in the full" 4 "$D" restore app --lsn "$LOG1_LAST"
 expect_err_has "$(media_of "$FULL1")"
 expect_error_format
+D=$(dest)
+restore_fails "a corrupted block in the full, --no-sync" 4 "$D" restore app --lsn "$LOG1_LAST" --no-sync
+expect_err_has "$(media_of "$FULL1")"
 D=$(dest)
 restore_fails "a corrupted block in the full, --json" 4 "$D" --json restore app --lsn "$LOG1_LAST"
 expect_jq '.error != null and (.message | test("checksum"))' "the JSON error document names the checksum"
