@@ -28,11 +28,13 @@
  *      through /proc/self/clear_refs before exec), best of --runs (default
  *      3), each run after removing the previous output and a sync() so no
  *      run pays for another's writeback; nothing is dropped from the page
- *      cache (media and files stay warm for every command):
- *        yedek restore DB --to OUT              (full + diff + 100 logs)
+ *      cache (media and files stay warm for every command).  Each restore
+ *      is compared with a cp that syncs as it does:
+ *        yedek restore DB --to OUT --no-sync    (full + diff + 100 logs)
  *        cp OUT COPY                            (OUT: the restored file)
- *      and for information:
- *        cp OUT COPY && sync COPY               (yedek syncs its output)
+ *        yedek restore DB --to OUT              (synced)
+ *        cp OUT COPY && sync COPY
+ *      and for information (synced, against cp && sync):
  *        yedek restore of the zstd:3 history
  *        yedek restore DB --lsn L --to OUT      (L: the full's; the full alone)
  *   4. checks each restored file against its live database: the live file
@@ -40,8 +42,10 @@
  *      PRAGMA wal_checkpoint(TRUNCATE) must be byte for byte the restored
  *      file, and a summary query (rows, max id, bytes) must agree.
  *
- * Targets, each printed PASS or MISS:
- *   yedek restore time / cp time                              <= 1.50
+ * Targets, each printed PASS or MISS (the issue's: a restore at most 1.5
+ * times cp's time; neither syncing, and both syncing):
+ *   yedek restore --no-sync time / cp time                    <= 1.50
+ *   yedek restore time / (cp && sync) time                    <= 1.50
  *   peak RSS of every yedek restore                           <  64 MiB
  * A failed check (a plan of another shape, a restore that differs from its
  * live database) exits 1.
@@ -386,8 +390,9 @@ int main(int argc, char **argv)
     long rows, extents, floor_kib = 0;
     int64_t db_bytes, out_bytes;
     double t_start = bench_now_s(), t_build, t_hist, t_sql = 0, t_log = 0;
-    bench_meas cp, cp_sync, full_only;
-    int ok_n, ok_z;
+    bench_meas cp, cp_sync, full_only, nosync;
+    history hns; /* the none history restored with --no-sync */
+    int ok_n, ok_ns, ok_z;
 
     parse(argc, argv, &o);
     dir = bench_tempdir(PROG, o.c.parent, "yedek-bench-restore", tmpl, sizeof tmpl);
@@ -407,6 +412,9 @@ int main(int argc, char **argv)
     snprintf(hz.repo, sizeof hz.repo, "%s/repo-zstd", dir);
     snprintf(hn.out, sizeof hn.out, "%s/restored.db", dir);
     snprintf(hz.out, sizeof hz.out, "%s/restored-z.db", dir);
+    hns = hn;
+    hns.label = "none, --no-sync";
+    snprintf(hns.out, sizeof hns.out, "%s/restored-nosync.db", dir);
     snprintf(out_full, sizeof out_full, "%s/restored-full.db", dir);
     snprintf(copy, sizeof copy, "%s/copy.db", dir);
     snprintf(json, sizeof json, "%s/restore.json", dir);
@@ -476,6 +484,13 @@ int main(int argc, char **argv)
                       &hn.restore);
         check_restore_json(json, &hn, hn.restores_to_lsn);
     }
+    {
+        char *a[] = {(char *)o.c.yedek, "--json", "-q", "-r", hn.repo, "restore", hn.db, "--to",
+                     hns.out, "--no-sync", NULL};
+        bench_measure(&g_bench, "yedek restore --no-sync (none history)", a, hns.out, json,
+                      NULL, NULL, &nosync);
+        check_restore_json(json, &hn, hn.restores_to_lsn);
+    }
     out_bytes = bench_file_size(hn.out);
     {
         char *a[] = {"cp", hn.out, copy, NULL};
@@ -489,20 +504,27 @@ int main(int argc, char **argv)
     bench_rm_rf(copy);
 
     bench_table_header(TABLE_WIDTH, "command (RESULT = the restored file)", "MiB/s");
+    printf("neither syncs:\n");
     bench_row(TABLE_WIDTH, "cp RESULT COPY", &cp, (double)out_bytes, 0, "");
+    {
+        char name[96];
+        snprintf(name, sizeof name, "yedek restore --no-sync, full + diff + %d logs", o.logs);
+        bench_row(TABLE_WIDTH, name, &nosync, (double)out_bytes, nosync.best_s / cp.best_s,
+                  "time / cp's");
+    }
+    printf("both sync:\n");
+    bench_row(TABLE_WIDTH, "cp RESULT COPY && sync COPY", &cp_sync, (double)out_bytes, 0, "");
     {
         char name[96];
         snprintf(name, sizeof name, "yedek restore, full + diff + %d logs", o.logs);
         bench_row(TABLE_WIDTH, name, &hn.restore, (double)out_bytes,
-                  hn.restore.best_s / cp.best_s, "time / cp's");
+                  hn.restore.best_s / cp_sync.best_s, "time / cp && sync's");
     }
-    printf("for information (yedek syncs its output; cp does not):\n");
-    bench_row(TABLE_WIDTH, "cp RESULT COPY && sync COPY", &cp_sync, (double)out_bytes,
-              hn.restore.best_s / cp_sync.best_s, "yedek restore time / this");
+    printf("for information (synced):\n");
     bench_row(TABLE_WIDTH, "yedek restore, the same history in zstd:3", &hz.restore,
-              (double)out_bytes, hz.restore.best_s / cp.best_s, "time / cp's");
+              (double)out_bytes, hz.restore.best_s / cp_sync.best_s, "time / cp && sync's");
     bench_row(TABLE_WIDTH, "yedek restore --lsn FULL (the full alone)", &full_only,
-              (double)db_bytes, full_only.best_s / cp.best_s, "time / cp's");
+              (double)db_bytes, full_only.best_s / cp_sync.best_s, "time / cp && sync's");
     printf("\nMiB/s: over the restored file (%.1f MiB; the full alone: %.1f MiB).  Media read:"
            " none %.1f MiB (%.0f MiB/s), zstd:3 %.1f MiB (%.0f MiB/s)\n",
            bench_mib((double)out_bytes), bench_mib((double)db_bytes),
@@ -513,26 +535,35 @@ int main(int argc, char **argv)
 
     printf("\nchecks (the last run of each restore):\n");
     ok_n = verify(&hn);
+    ok_ns = verify(&hns);
     ok_z = verify(&hz);
 
-    printf("\ntargets:\n");
-    printf("  %s  yedek restore time / cp's = %.3f (target <= %.2f; against cp && sync: %.3f)\n",
-           bench_verdict(hn.restore.best_s / cp.best_s <= TARGET_RATIO),
-           hn.restore.best_s / cp.best_s, TARGET_RATIO, hn.restore.best_s / cp_sync.best_s);
+    printf("\ntargets (the issue's: a restore at most %.2f times cp's time, like for like):\n",
+           TARGET_RATIO);
+    printf("  %s  yedek restore --no-sync time / cp's = %.3f (target <= %.2f; neither syncs)\n",
+           bench_verdict(nosync.best_s / cp.best_s <= TARGET_RATIO), nosync.best_s / cp.best_s,
+           TARGET_RATIO);
+    printf("  %s  yedek restore time / cp && sync's = %.3f (target <= %.2f; both sync; against"
+           " plain cp: %.3f)\n",
+           bench_verdict(hn.restore.best_s / cp_sync.best_s <= TARGET_RATIO),
+           hn.restore.best_s / cp_sync.best_s, TARGET_RATIO, hn.restore.best_s / cp.best_s);
     {
         long m = hn.restore.rss_kib;
+        if (nosync.rss_kib > m)
+            m = nosync.rss_kib;
         if (hz.restore.rss_kib > m)
             m = hz.restore.rss_kib;
         if (full_only.rss_kib > m)
             m = full_only.rss_kib;
-        printf("  %s  peak RSS of every yedek restore = %.1f MiB at most (none %.1f, zstd:3 %.1f,"
-               " the full alone %.1f; target < %d)\n",
+        printf("  %s  peak RSS of every yedek restore = %.1f MiB at most (none %.1f, --no-sync"
+               " %.1f, zstd:3 %.1f, the full alone %.1f; target < %d)\n",
                bench_verdict((double)m / 1024.0 < TARGET_RSS_MIB), (double)m / 1024.0,
-               (double)hn.restore.rss_kib / 1024.0, (double)hz.restore.rss_kib / 1024.0,
-               (double)full_only.rss_kib / 1024.0, TARGET_RSS_MIB);
+               (double)hn.restore.rss_kib / 1024.0, (double)nosync.rss_kib / 1024.0,
+               (double)hz.restore.rss_kib / 1024.0, (double)full_only.rss_kib / 1024.0,
+               TARGET_RSS_MIB);
     }
     printf("\ntotal %.1f s\n", bench_now_s() - t_start);
 
     bench_keep_or_remove(dir, o.c.keep);
-    return ok_n && ok_z ? 0 : 1;
+    return ok_n && ok_ns && ok_z ? 0 : 1;
 }
