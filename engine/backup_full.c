@@ -6,15 +6,42 @@
  * keeps it; when capture knows its own, the two must agree, or capture
  * missed a change: the chain breaks (the full itself is exact, it read the
  * image).
+ *
+ * A thread of its own reads the image ahead and hashes it (extent hashes
+ * and page hashes in one sweep over each extent, while it is in cache),
+ * into a few block buffers, while this one hands the blocks to the media
+ * writer, which compresses them: reading and hashing overlap compression.
  */
 #include "backup_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xxhash.h>
 
 #include "dcm.h"
 #include "pagehash.h"
+
+/* Blocks read ahead: one being read, one being written, one spare. */
+#define AHEAD_BUFS 3
+
+/* The reading thread and the ring it shares with the writing one: block n
+ * (from 0) lives in slot n % AHEAD_BUFS, the reader's until it counts it
+ * in `read`, the writer's until it counts it in `written`. */
+typedef struct ahead {
+    bk_job *j;
+    uint64_t size;
+    uint8_t *buf[AHEAD_BUFS];
+    uint64_t read, written; /* blocks */
+    int stop;               /* the writer gave up: read no more */
+    int failed;             /* the reader failed: err says why */
+    yerr err;
+    uint64_t *hashes;       /* the reader's until it is joined */
+    uint64_t cksum;         /* ditto */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} ahead;
 
 int bk_full_prepare(bk_job *j, yerr *e)
 {
@@ -32,32 +59,135 @@ void bk_image_checksum_hdr(bk_job *j)
     j->hdr.db_cksum = j->hdr.db_cksum_known ? st->db_cksum : 0;
 }
 
+static size_t block_len(const ahead *a, uint64_t n)
+{
+    uint64_t off = n * FMT_MEDIA_BLOCK;
+    return a->size - off < FMT_MEDIA_BLOCK ? (size_t)(a->size - off) : FMT_MEDIA_BLOCK;
+}
+
+static void *ahead_main(void *arg)
+{
+    ahead *a = arg;
+    uint32_t ps = eng_snap_page_size(a->j->snap);
+    uint64_t n_blocks = (a->size + FMT_MEDIA_BLOCK - 1) / FMT_MEDIA_BLOCK;
+    yerr e;
+
+    for (uint64_t n = 0; n < n_blocks; n++) {
+        uint64_t off = n * FMT_MEDIA_BLOCK;
+        size_t len = block_len(a, n);
+        uint8_t *b = a->buf[n % AHEAD_BUFS];
+
+        pthread_mutex_lock(&a->mu);
+        while (n - a->written >= AHEAD_BUFS && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop) {
+            pthread_mutex_unlock(&a->mu);
+            return NULL;
+        }
+        pthread_mutex_unlock(&a->mu);
+        if (eng_snap_read(a->j->snap, off, b, len, &e)) {
+            pthread_mutex_lock(&a->mu);
+            a->err = e;
+            a->failed = 1;
+            pthread_cond_broadcast(&a->cv);
+            pthread_mutex_unlock(&a->mu);
+            return NULL;
+        }
+        for (size_t x = 0; x < len; x += FMT_DCM_EXTENT) {
+            size_t k = len - x < FMT_DCM_EXTENT ? len - x : FMT_DCM_EXTENT;
+            a->hashes[(off + x) / FMT_DCM_EXTENT] = XXH3_64bits(b + x, k);
+            for (size_t p = x; p < x + k; p += ps)
+                a->cksum ^= cap_page_hash((uint32_t)((off + p) / ps) + 1, b + p, ps);
+        }
+        pthread_mutex_lock(&a->mu);
+        a->read = n + 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return NULL;
+}
+
+/* Hand the blocks to the media writer as the reader delivers them. */
+static int write_blocks(ahead *a, yerr *e)
+{
+    uint64_t n_blocks = (a->size + FMT_MEDIA_BLOCK - 1) / FMT_MEDIA_BLOCK;
+
+    for (uint64_t n = 0; n < n_blocks; n++) {
+        int failed;
+        pthread_mutex_lock(&a->mu);
+        while (a->read == n && !a->failed)
+            pthread_cond_wait(&a->cv, &a->mu);
+        failed = a->read == n;
+        if (failed)
+            *e = a->err;
+        pthread_mutex_unlock(&a->mu);
+        if (failed || bk_block(a->j, n * FMT_MEDIA_BLOCK, a->buf[n % AHEAD_BUFS],
+                               block_len(a, n), e))
+            return e->code;
+        pthread_mutex_lock(&a->mu);
+        a->written = n + 1;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return 0;
+}
+
+/* The image into the media: *cksum gets its rolling checksum, hashes one
+ * XXH3-64 per extent. */
+static int copy_image(bk_job *j, uint64_t size, uint64_t *hashes, uint64_t *cksum, yerr *e)
+{
+    ahead a;
+    pthread_t th;
+    int rc, err;
+
+    memset(&a, 0, sizeof a);
+    a.j = j;
+    a.size = size;
+    a.hashes = hashes;
+    for (int i = 0; i < AHEAD_BUFS; i++)
+        if (!(a.buf[i] = i == 0 ? j->buf : malloc(FMT_MEDIA_BLOCK))) {
+            rc = yerr_oom(e);
+            goto out;
+        }
+    if (pthread_mutex_init(&a.mu, NULL) != 0) {
+        rc = yerr_set(e, YERR_FAIL, "full backup: no mutex");
+        goto out;
+    }
+    if (pthread_cond_init(&a.cv, NULL) != 0) {
+        pthread_mutex_destroy(&a.mu);
+        rc = yerr_set(e, YERR_FAIL, "full backup: no condition variable");
+        goto out;
+    }
+    if ((err = pthread_create(&th, NULL, ahead_main, &a)) != 0) {
+        rc = yerr_set(e, YERR_FAIL, "full backup: no thread: %s", strerror(err));
+    } else {
+        rc = write_blocks(&a, e);
+        pthread_mutex_lock(&a.mu);
+        a.stop = 1;
+        pthread_cond_broadcast(&a.cv);
+        pthread_mutex_unlock(&a.mu);
+        pthread_join(th, NULL);
+        *cksum = a.cksum;
+    }
+    pthread_cond_destroy(&a.cv);
+    pthread_mutex_destroy(&a.mu);
+out:
+    for (int i = 1; i < AHEAD_BUFS; i++)
+        free(a.buf[i]);
+    return rc;
+}
+
 int bk_full_write(bk_job *j, yerr *e)
 {
-    uint32_t ps = eng_snap_page_size(j->snap);
     uint64_t size = j->total, cksum = 0;
     uint32_t n_ext = (uint32_t)((size + FMT_DCM_EXTENT - 1) / FMT_DCM_EXTENT);
     uint64_t *hashes = malloc((size_t)(n_ext ? n_ext : 1) * sizeof *hashes);
     const fmt_cstate *st = &j->point->state;
-    int rc = 0;
-
+    int rc;
 
     if (!hashes)
         return yerr_oom(e);
-    for (uint64_t off = 0; off < size && !rc; off += FMT_MEDIA_BLOCK) {
-        size_t len = size - off < FMT_MEDIA_BLOCK ? (size_t)(size - off) : FMT_MEDIA_BLOCK;
-        if (eng_snap_read(j->snap, off, j->buf, len, e)) {
-            rc = e->code;
-            break;
-        }
-        for (size_t x = 0; x < len; x += FMT_DCM_EXTENT) {
-            size_t n = len - x < FMT_DCM_EXTENT ? len - x : FMT_DCM_EXTENT;
-            hashes[(off + x) / FMT_DCM_EXTENT] = XXH3_64bits(j->buf + x, n);
-        }
-        for (size_t p = 0; p < len; p += ps)
-            cksum ^= cap_page_hash((uint32_t)((off + p) / ps) + 1, j->buf + p, ps);
-        rc = bk_block(j, off, j->buf, len, e);
-    }
+    rc = copy_image(j, size, hashes, &cksum, e);
     if (!rc)
         rc = fmt_media_write_hashes(j->w, hashes, n_ext, e);
     free(hashes);
