@@ -419,6 +419,7 @@ void cap_close(capture *c)
         return;
     cap_commits_close(c->commits);
     cap_pagehash_close(c->ph);
+    cap_pagecache_free(c->pcache);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     if (c->db_fd >= 0)

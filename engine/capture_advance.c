@@ -125,17 +125,24 @@ static int check_database(step *st, yerr *e)
  * checksum, the DCM, and the record. */
 static int take_page(step *st, uint32_t pgno, yerr *e)
 {
+    cap_pagecache *pc = st->c->pcache;
     uint64_t h = cap_page_hash(pgno, st->page, st->c->page_size);
     st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
     if (cap_hash_batch_set(st->batch, pgno, h, e)
-        || cap_maps_mark(st->m, (uint64_t)(pgno - 1) * st->c->page_size, e))
+        || cap_maps_mark(st->m, (uint64_t)(pgno - 1) * st->c->page_size, e)
+        || fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL,
+                               pc ? cap_pagecache_get(pc, pgno) : NULL, h, e))
         return e->code;
-    return fmt_elog_write_page(st->w, pgno, st->c->full ? st->page : NULL, e);
+    if (pc)
+        cap_pagecache_put(pc, pgno, st->page);
+    return 0;
 }
 
 /* Pages past a shrunken end leave the database (and its checksum). */
 static int drop_pages(step *st, uint32_t db_pages, yerr *e)
 {
+    if (st->c->pcache && db_pages < st->s->db_pages)
+        cap_pagecache_truncate(st->c->pcache, db_pages);
     for (uint32_t p = db_pages + 1; p <= st->s->db_pages; p++) {
         st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, p);
         if (cap_hash_batch_set(st->batch, p, 0, e))
@@ -168,9 +175,8 @@ static int redo_hashes(step *st, yerr *e)
     while (s->hashes_lsn < s->next_lsn && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
         if (rec.lsn_start != s->hashes_lsn)
             break;
-        while ((more = fmt_elog_page(r, &pgno, st->page, e)) == 1)
-            if (cap_pagehash_set(st->ph, pgno, cap_page_hash(pgno, st->page, st->c->page_size),
-                                 &ignored, e))
+        while ((more = fmt_elog_page(r, &pgno, NULL, e)) == 1)
+            if (cap_pagehash_set(st->ph, pgno, fmt_elog_page_hash(r), &ignored, e))
                 break;
         if (more < 0 || e->code || cap_pagehash_truncate(st->ph, rec.db_pages, &ignored, e))
             break;
@@ -261,6 +267,8 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
     rec.wal_salt1 = t->end.salt1;
     rec.wal_salt2 = t->end.salt2;
     rec.wal_frame = t->commit_frame;
+    if (st->c->pcache)
+        cap_pagecache_use_at(st->c->pcache, s->next_lsn);
     if (cap_maps_grow(st->m, (uint32_t)(((uint64_t)t->db_pages * st->c->page_size + FMT_DCM_EXTENT - 1)
                                        / FMT_DCM_EXTENT), e)
         || fmt_elog_write_begin(st->w, &rec, NULL, e))
@@ -277,6 +285,8 @@ static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
         return e->code;
     st->wrote = 1;
     s->next_lsn++;
+    if (st->c->pcache)
+        cap_pagecache_valid_at(st->c->pcache, s->next_lsn);
     s->db_pages = t->db_pages;
     s->last_commit_time = time;
     s->wal = t->end;
@@ -458,6 +468,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
                  || cap_pagehash_open(path, c->page_size, &c->ph, e)))
         goto out;
     st.ph = c->ph;
+    if (c->full && !c->pcache && cap_pagecache_new(c->page_size, &c->pcache, e))
+        goto out;
     /* Page hashes touched by a step that did not finish cannot be trusted
      * (they may be ahead of the state); neither can the checksum. */
     before = s;
@@ -479,6 +491,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
         finish(&st, &before, close_gen, succ, e);
     }
 out:
+    if (e->code && c->pcache)
+        cap_pagecache_clear(c->pcache); /* what this step logged may not be kept */
     if (e->code)
         yerr_ctx(e, "capture %s", c->db_path);
     fmt_elog_writer_free(st.w);

@@ -13,6 +13,7 @@
 #include "dcm.h"
 #include "elog.h"
 #include "endian.h"
+#include "pagecache.h"
 #include "pagehash.h"
 #include "wal.h"
 
@@ -56,6 +57,9 @@ struct capture {
      * every step costs every thread of the process a TLB flush.  Under
      * the lock. */
     cap_pagehash *ph;
+    /* The bases of the engine log's page deltas (FULL recovery; NULL
+     * until the first step).  Under the lock. */
+    cap_pagecache *pcache;
 };
 
 /* Path of a file inside DB-yedek. */

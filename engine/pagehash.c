@@ -1,5 +1,7 @@
 #include "pagehash.h"
 
+#include "elog.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,18 +18,9 @@ struct cap_pagehash {
     uint32_t n_slots; /* pages the mapping holds */
 };
 
-/* SQLite never uses the page holding byte 2^30 (its file locks live
- * there), so databases past 1 GiB carry it as an unwritten hole. */
-static uint32_t lock_byte_page(uint32_t page_size)
-{
-    return (uint32_t)(UINT64_C(0x40000000) / page_size) + 1;
-}
-
 uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size)
 {
-    if (pgno == lock_byte_page(page_size))
-        return 0;
-    return XXH3_64bits_withSeed(page, page_size, pgno);
+    return fmt_page_hash(pgno, page, page_size);
 }
 
 static int map_slots(cap_pagehash *h, uint32_t want, yerr *e)

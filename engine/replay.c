@@ -117,15 +117,35 @@ int eng_image_resize(int fd, uint32_t pages, uint32_t page_size, eng_image_sum *
     return 0;
 }
 
+typedef struct image_ref {
+    int fd;
+    uint32_t page_size;
+} image_ref;
+
+/* The base of a page delta: the page as the image holds it, the records
+ * before this one applied (zeros past its end). */
+static int image_base(void *arg, uint32_t pgno, uint8_t *page, yerr *e)
+{
+    const image_ref *img = arg;
+    ssize_t n = fmt_pread_full(img->fd, page, img->page_size,
+                               (uint64_t)(pgno - 1) * img->page_size);
+    if (n < 0)
+        return yerr_set(e, YERR_FAIL, "read page %u of the image: %s", pgno, strerror(errno));
+    memset(page + n, 0, img->page_size - (size_t)n);
+    return 0;
+}
+
 int eng_replay_record_sum(int fd, fmt_elog_reader *r, const fmt_elog_rec *rec,
                           uint32_t page_size, eng_image_sum *s, yerr *e)
 {
     uint8_t *page = malloc(page_size);
+    image_ref img = {fd, page_size};
     uint32_t pgno;
     int more;
 
     if (!page)
         return yerr_oom(e);
+    fmt_elog_reader_set_base(r, image_base, &img);
     while ((more = fmt_elog_page(r, &pgno, page, e)) == 1) {
         if (pgno == 0) {
             yerr_set(e, YERR_MEDIA, "page number 0");
@@ -136,6 +156,7 @@ int eng_replay_record_sum(int fd, fmt_elog_reader *r, const fmt_elog_rec *rec,
             break;
     }
     free(page);
+    fmt_elog_reader_set_base(r, NULL, NULL);
     if (more < 0 || e->code)
         return yerr_ctx(e, "replay LSN %llu", (unsigned long long)rec->lsn_start);
     if (rec->kind == FMT_ELOG_TXN && eng_image_resize(fd, rec->db_pages, page_size, s, e))

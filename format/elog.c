@@ -19,10 +19,21 @@ static const uint8_t elog_rec_magic[4] = {'Y', 'L', 'R', '1'};
  * keeps offset arithmetic away from overflow. */
 #define ELOG_MAX_PAYLOAD (UINT64_C(1) << 40)
 
+/* An entry with an image: page number, encoded length, page hash. */
+#define ELOG_ENTRY_HDR 16
+
 /* The reader's buffer holds at least one page entry of the largest page
- * size; the writer's batches many small pages per write. */
-#define ELOG_RBUF (4 + 65536)
+ * size, and many small ones; the writer's batches many small pages per
+ * write. */
+#define ELOG_RBUF (256 * 1024)
 #define ELOG_WBUF (256 * 1024)
+
+uint64_t fmt_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size)
+{
+    if (pgno == (uint32_t)(UINT64_C(0x40000000) / page_size) + 1)
+        return 0;
+    return XXH3_64bits_withSeed(page, page_size, pgno);
+}
 
 /* ---- headers ---------------------------------------------------------- */
 
@@ -86,10 +97,19 @@ uint64_t fmt_elog_start(const fmt_elog_file_hdr *fh)
     return fh->start_off ? fh->start_off : FMT_ELOG_FILE_HDR;
 }
 
-uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
-                              uint32_t n_pages)
+/* The smallest and the largest payload a record with these counts may
+ * have (equal without images: every entry is a page number). */
+static uint64_t elog_payload_min(const fmt_elog_file_hdr *fh, uint32_t name_len,
+                                 uint32_t n_pages)
 {
-    uint64_t entry = 4 + ((fh->flags & FMT_ELOG_IMAGES) ? (uint64_t)fh->page_size : 0);
+    uint64_t entry = (fh->flags & FMT_ELOG_IMAGES) ? ELOG_ENTRY_HDR : 4;
+    return (uint64_t)name_len + (uint64_t)n_pages * entry;
+}
+
+static uint64_t elog_payload_max(const fmt_elog_file_hdr *fh, uint32_t name_len,
+                                 uint32_t n_pages)
+{
+    uint64_t entry = (fh->flags & FMT_ELOG_IMAGES) ? ELOG_ENTRY_HDR + (uint64_t)fh->page_size : 4;
     return (uint64_t)name_len + (uint64_t)n_pages * entry;
 }
 
@@ -174,7 +194,8 @@ int fmt_elog_decode_rec(const uint8_t in[FMT_ELOG_REC_HDR], const fmt_elog_file_
         elog_check_rec_shape(&t, "engine log record", e))
         return e->code;
     if (t.payload_len >= ELOG_MAX_PAYLOAD ||
-        t.payload_len != fmt_elog_payload_len(fh, t.name_len, t.n_pages))
+        t.payload_len < elog_payload_min(fh, t.name_len, t.n_pages) ||
+        t.payload_len > elog_payload_max(fh, t.name_len, t.n_pages))
         return yerr_set(e, YERR_FAIL,
                         "engine log record: payload of %llu bytes does not match %u pages",
                         (unsigned long long)t.payload_len, t.n_pages);
@@ -200,26 +221,27 @@ static int elog_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off
     return 0;
 }
 
-static size_t elog_entry_size(const fmt_elog_file_hdr *fh)
-{
-    return 4 + ((fh->flags & FMT_ELOG_IMAGES) ? (size_t)fh->page_size : 0);
-}
-
 /* ---- reader ----------------------------------------------------------- */
 
 struct fmt_elog_reader {
     int fd;
     fmt_elog_file_hdr fh;
-    size_t entry;     /* bytes per page entry */
+    int images;       /* entries carry pages */
     uint64_t off;     /* end of the last valid record returned */
     XXH3_state_t *xs; /* owned */
+    /* The payload being streamed: buf[buf_pos, buf_len) holds its bytes
+     * from file offset rd_off - (buf_len - buf_pos); it ends at pay_end. */
     uint8_t *buf;     /* ELOG_RBUF bytes, owned */
+    size_t buf_len, buf_pos;
+    uint64_t rd_off, pay_end;
     /* The record last returned, for the second pass of fmt_elog_page. */
     fmt_elog_rec rec;
     char name[FMT_ELOG_NAME_MAX + 1];
-    uint32_t pages_unread;  /* entries not yet loaded into buf */
-    uint64_t next_off;      /* file offset of the first of them */
-    size_t buf_len, buf_pos; /* loaded entries in buf, and the next one */
+    uint32_t pages_unread;  /* entries fmt_elog_page has not returned */
+    uint64_t pages_off;     /* file offset of the first entry */
+    uint64_t page_hash;     /* of the entry fmt_elog_page returned last */
+    fmt_elog_base_fn base;
+    void *base_arg;
 };
 
 int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, yerr *e)
@@ -249,7 +271,7 @@ int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, y
         return yerr_oom(e);
     }
     r->fd = fd;
-    r->entry = elog_entry_size(&r->fh);
+    r->images = (r->fh.flags & FMT_ELOG_IMAGES) != 0;
     r->off = fmt_elog_start(&r->fh);
     if (fh)
         *fh = r->fh;
@@ -271,7 +293,6 @@ void fmt_elog_reader_seek(fmt_elog_reader *r, uint64_t off)
 {
     r->off = off < FMT_ELOG_FILE_HDR ? FMT_ELOG_FILE_HDR : off;
     r->pages_unread = 0;
-    r->buf_len = r->buf_pos = 0;
 }
 
 uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r)
@@ -279,56 +300,137 @@ uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r)
     return r->off;
 }
 
-/* How many whole entries fit in the buffer: chunks never split an entry,
- * so each page number is checked where it lies. */
-static uint32_t elog_chunk_entries(const fmt_elog_reader *r, uint32_t left)
+void fmt_elog_reader_set_base(fmt_elog_reader *r, fmt_elog_base_fn fn, void *arg)
 {
-    size_t fit = ELOG_RBUF / r->entry;
-    return left < fit ? left : (uint32_t)fit;
+    r->base = fn;
+    r->base_arg = arg;
+}
+
+uint64_t fmt_elog_page_hash(const fmt_elog_reader *r)
+{
+    return r->page_hash;
+}
+
+/* Stream the payload bytes [from, end) of the file through buf. */
+static void elog_stream(fmt_elog_reader *r, uint64_t from, uint64_t end)
+{
+    r->buf_len = r->buf_pos = 0;
+    r->rd_off = from;
+    r->pay_end = end;
+}
+
+/* Make n bytes available at buf + buf_pos: 1, 0 when the payload or the
+ * file ends first, -1 on an I/O error. */
+static int elog_need(fmt_elog_reader *r, size_t n, yerr *e)
+{
+    size_t have = r->buf_len - r->buf_pos, want;
+    ssize_t got;
+
+    if (have >= n)
+        return 1;
+    if (n > ELOG_RBUF)
+        return 0;
+    memmove(r->buf, r->buf + r->buf_pos, have);
+    r->buf_pos = 0;
+    r->buf_len = have;
+    want = ELOG_RBUF - have;
+    if ((uint64_t)want > r->pay_end - r->rd_off)
+        want = (size_t)(r->pay_end - r->rd_off);
+    got = want ? fmt_pread_full(r->fd, r->buf + have, want, r->rd_off) : 0;
+    if (got < 0) {
+        yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
+                 (unsigned long long)r->rd_off, strerror(errno));
+        return -1;
+    }
+    r->buf_len += (size_t)got;
+    r->rd_off += (uint64_t)got;
+    return r->buf_len >= n;
+}
+
+/* The next page entry, whole, at buf + buf_pos (*len bytes): a page number
+ * that is not 0 and, with images, an encoded length of at most a page.
+ * 1, 0 when malformed or cut short, -1 on an I/O error. */
+static int elog_entry(fmt_elog_reader *r, uint32_t *pgno, uint32_t *enc, size_t *len, yerr *e)
+{
+    size_t hdr = r->images ? ELOG_ENTRY_HDR : 4;
+    const uint8_t *p;
+    int rc = elog_need(r, hdr, e);
+
+    if (rc <= 0)
+        return rc;
+    p = r->buf + r->buf_pos;
+    *pgno = fmt_get_le32(p);
+    *enc = r->images ? fmt_get_le32(p + 4) : 0;
+    if (*pgno == 0 || *enc > r->fh.page_size)
+        return 0;
+    *len = hdr + *enc;
+    return elog_need(r, *len, e);
+}
+
+/* Apply a delta's runs to page (NULL: only check them): 0, or -1 when
+ * they are not ascending, disjoint runs inside the page. */
+static int elog_undelta(uint8_t *page, uint32_t page_size, const uint8_t *d, size_t n)
+{
+    size_t i = 0;
+    uint32_t next = 0;
+
+    while (i < n) {
+        uint32_t at, len;
+        if (n - i < 4)
+            return -1;
+        at = fmt_get_le16(d + i);
+        len = (uint32_t)fmt_get_le16(d + i + 2) + 1;
+        i += 4;
+        if (at < next || at + len > page_size || len > n - i)
+            return -1;
+        if (page)
+            memcpy(page + at, d + i, len);
+        i += len;
+        next = at + len;
+    }
+    return 0;
 }
 
 /*
  * Stream over the payload of rec (header at hoff): hash it, check every
- * page number, and leave the name in r->name.  1 when the payload is whole
- * and matches its checksum, 0 when not, -1 on an I/O error.
+ * entry's shape (a delta's runs too) and that the entries fill the
+ * payload exactly, and leave
+ * the name in r->name.  1 when the payload is whole and matches its
+ * checksum, 0 when not, -1 on an I/O error.
  */
 static int elog_verify_payload(fmt_elog_reader *r, const fmt_elog_rec *rec, uint64_t hoff,
                                yerr *e)
 {
     uint64_t off = hoff + FMT_ELOG_REC_HDR;
-    uint32_t left = rec->n_pages;
+    uint32_t pgno, enc;
+    size_t len;
     ssize_t n;
+    int rc;
 
     XXH3_64bits_reset(r->xs);
     n = fmt_pread_full(r->fd, (uint8_t *)r->name, rec->name_len, off);
-    if (n < 0)
-        goto io_error;
+    if (n < 0) {
+        yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s", (unsigned long long)off,
+                 strerror(errno));
+        return -1;
+    }
     if ((size_t)n < rec->name_len || memchr(r->name, '\0', rec->name_len))
         return 0;
     r->name[rec->name_len] = '\0';
     XXH3_64bits_update(r->xs, r->name, rec->name_len);
-    off += rec->name_len;
-    while (left > 0) {
-        uint32_t k = elog_chunk_entries(r, left);
-        size_t len = (size_t)k * r->entry;
-        n = fmt_pread_full(r->fd, r->buf, len, off);
-        if (n < 0)
-            goto io_error;
-        if ((size_t)n < len)
+    elog_stream(r, off + rec->name_len, off + rec->payload_len);
+    for (uint32_t i = 0; i < rec->n_pages; i++) {
+        if ((rc = elog_entry(r, &pgno, &enc, &len, e)) <= 0)
+            return rc;
+        if (r->images && enc < r->fh.page_size
+            && elog_undelta(NULL, r->fh.page_size, r->buf + r->buf_pos + ELOG_ENTRY_HDR, enc))
             return 0;
-        for (uint32_t i = 0; i < k; i++)
-            if (fmt_get_le32(r->buf + (size_t)i * r->entry) == 0)
-                return 0;
-        XXH3_64bits_update(r->xs, r->buf, len);
-        off += len;
-        left -= k;
+        XXH3_64bits_update(r->xs, r->buf + r->buf_pos, len);
+        r->buf_pos += len;
     }
+    if (r->buf_pos != r->buf_len || r->rd_off != r->pay_end)
+        return 0; /* bytes no entry accounts for */
     return XXH3_64bits_digest(r->xs) == rec->payload_xxh3;
-
-io_error:
-    yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s", (unsigned long long)off,
-             strerror(errno));
-    return -1;
 }
 
 int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e)
@@ -340,7 +442,6 @@ int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e)
     int rc;
 
     r->pages_unread = 0;
-    r->buf_len = r->buf_pos = 0;
     n = fmt_pread_full(r->fd, hb, sizeof hb, r->off);
     if (n < 0) {
         yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
@@ -354,7 +455,8 @@ int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e)
         return rc;
     r->rec = t;
     r->pages_unread = t.n_pages;
-    r->next_off = r->off + FMT_ELOG_REC_HDR + t.name_len;
+    r->pages_off = r->off + FMT_ELOG_REC_HDR + t.name_len;
+    elog_stream(r, r->pages_off, r->off + FMT_ELOG_REC_HDR + t.payload_len);
     r->off += FMT_ELOG_REC_HDR + t.payload_len;
     /* The second pass checks the same checksum again. */
     XXH3_64bits_reset(r->xs);
@@ -372,46 +474,52 @@ static int elog_changed(const fmt_elog_reader *r, yerr *e)
     return -1;
 }
 
-/* Load the next chunk of entries for fmt_elog_page. 0, or -1 with e set. */
-static int elog_load_chunk(fmt_elog_reader *r, yerr *e)
-{
-    uint32_t k = elog_chunk_entries(r, r->pages_unread);
-    size_t len = (size_t)k * r->entry;
-    ssize_t n = fmt_pread_full(r->fd, r->buf, len, r->next_off);
-
-    if (n < 0) {
-        yerr_set(e, YERR_FAIL, "read engine log at offset %llu: %s",
-                 (unsigned long long)r->next_off, strerror(errno));
-        return -1;
-    }
-    XXH3_64bits_update(r->xs, r->buf, (size_t)n);
-    r->pages_unread -= k;
-    if ((size_t)n < len ||
-        (r->pages_unread == 0 && XXH3_64bits_digest(r->xs) != r->rec.payload_xxh3))
-        return elog_changed(r, e);
-    r->next_off += len;
-    r->buf_len = len;
-    r->buf_pos = 0;
-    return 0;
-}
-
 int fmt_elog_page(fmt_elog_reader *r, uint32_t *pgno, uint8_t *page, yerr *e)
 {
+    uint32_t enc;
+    size_t len;
     const uint8_t *p;
+    int rc;
 
-    if (r->buf_pos == r->buf_len) {
-        if (r->pages_unread == 0)
-            return 0;
-        if (elog_load_chunk(r, e))
-            return -1;
-    }
-    p = r->buf + r->buf_pos;
-    *pgno = fmt_get_le32(p);
-    if (*pgno == 0)
+    if (r->pages_unread == 0)
+        return 0;
+    rc = elog_entry(r, pgno, &enc, &len, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
         return elog_changed(r, e);
-    if ((r->fh.flags & FMT_ELOG_IMAGES) && page)
-        memcpy(page, p + 4, r->fh.page_size);
-    r->buf_pos += r->entry;
+    p = r->buf + r->buf_pos;
+    XXH3_64bits_update(r->xs, p, len);
+    r->buf_pos += len;
+    r->pages_unread--;
+    if (r->pages_unread == 0 && XXH3_64bits_digest(r->xs) != r->rec.payload_xxh3)
+        return elog_changed(r, e);
+    r->page_hash = r->images ? fmt_get_le64(p + 8) : 0;
+    if (!r->images || !page)
+        return 1;
+    if (enc == r->fh.page_size) {
+        memcpy(page, p + ELOG_ENTRY_HDR, enc);
+    } else {
+        if (!r->base) {
+            yerr_set(e, YERR_FAIL, "engine log record [%llu, %llu): page %u is a delta, and"
+                     " nothing gives the page it applies to",
+                     (unsigned long long)r->rec.lsn_start, (unsigned long long)r->rec.lsn_end,
+                     *pgno);
+            return -1;
+        }
+        if (r->base(r->base_arg, *pgno, page, e))
+            return -1;
+        if (elog_undelta(page, r->fh.page_size, p + ELOG_ENTRY_HDR, enc))
+            return elog_changed(r, e);
+    }
+    if (fmt_page_hash(*pgno, page, r->fh.page_size) != r->page_hash) {
+        yerr_set(e, YERR_FAIL, "engine log record [%llu, %llu): page %u does not match its"
+                 " hash%s", (unsigned long long)r->rec.lsn_start,
+                 (unsigned long long)r->rec.lsn_end, *pgno,
+                 enc == r->fh.page_size ? "" : " (its delta was applied to another content"
+                                               " than the page it followed)");
+        return -1;
+    }
     return 1;
 }
 
@@ -420,7 +528,7 @@ int fmt_elog_page(fmt_elog_reader *r, uint32_t *pgno, uint8_t *page, yerr *e)
 struct fmt_elog_writer {
     int fd;
     fmt_elog_file_hdr fh;
-    size_t entry;     /* bytes per page entry */
+    uint8_t *delta;   /* page_size bytes for a page's delta, owned */
     uint64_t off;     /* end of the last complete record */
     XXH3_state_t *xs; /* owned */
     uint8_t *buf;     /* ELOG_WBUF bytes, owned */
@@ -450,13 +558,13 @@ int fmt_elog_writer_open(int fd, uint64_t off, const fmt_elog_file_hdr *fh,
         return yerr_oom(e);
     w->xs = XXH3_createState();
     w->buf = malloc(ELOG_WBUF);
-    if (!w->xs || !w->buf) {
+    w->delta = malloc(fh->page_size);
+    if (!w->xs || !w->buf || !w->delta) {
         fmt_elog_writer_free(w);
         return yerr_oom(e);
     }
     w->fd = fd;
     w->fh = *fh;
-    w->entry = elog_entry_size(fh);
     w->off = off;
     w->buf_off = off;
     *out = w;
@@ -475,6 +583,7 @@ void fmt_elog_writer_free(fmt_elog_writer *w)
     if (w->xs)
         XXH3_freeState(w->xs);
     free(w->buf);
+    free(w->delta);
     free(w);
 }
 
@@ -547,33 +656,76 @@ int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char
     return 0;
 }
 
-int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page, yerr *e)
+/* The runs where page differs from base, encoded into out (see elog.h):
+ * its length, or page_size when the delta would be no smaller than the
+ * page.  A run takes in gaps of up to 4 equal bytes, which cost no more
+ * than the header of a new run. */
+static uint32_t elog_delta(const uint8_t *page, const uint8_t *base, uint32_t page_size,
+                           uint8_t *out)
 {
-    uint64_t max_pages;
-    uint8_t pb[4];
+    uint32_t n = 0, i = 0;
+
+    while (i < page_size) {
+        uint32_t start, end;
+        while (i + 8 <= page_size && memcmp(page + i, base + i, 8) == 0)
+            i += 8;
+        while (i < page_size && page[i] == base[i])
+            i++;
+        if (i == page_size)
+            break;
+        start = i;
+        end = ++i;
+        while (i < page_size && i - end <= 4) {
+            if (page[i] != base[i])
+                end = i + 1;
+            i++;
+        }
+        if (n + 4 + (end - start) >= page_size)
+            return page_size;
+        fmt_put_le16(out + n, (uint16_t)start);
+        fmt_put_le16(out + n + 2, (uint16_t)(end - start - 1));
+        memcpy(out + n + 4, page + start, end - start);
+        n += 4 + (end - start);
+        i = end;
+    }
+    return n;
+}
+
+int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page,
+                        const uint8_t *base, uint64_t hash, yerr *e)
+{
+    int images = (w->fh.flags & FMT_ELOG_IMAGES) != 0;
+    uint32_t enc = 0;
+    size_t len;
+    uint8_t hb[ELOG_ENTRY_HDR];
 
     if (!w->in_rec)
         return yerr_set(e, YERR_FAIL, "engine log: page written outside a record");
-    if (w->rec.kind == FMT_ELOG_MARK || pgno == 0 ||
-        (!page && (w->fh.flags & FMT_ELOG_IMAGES))) {
+    if (w->rec.kind == FMT_ELOG_MARK || pgno == 0 || (!page && images)) {
         w->in_rec = 0;
         return yerr_set(e, YERR_FAIL, "engine log: %s",
                         w->rec.kind == FMT_ELOG_MARK ? "a mark carries no pages"
                         : pgno == 0                  ? "page number 0"
                                                      : "page image missing");
     }
-    max_pages = (ELOG_MAX_PAYLOAD - 1 - w->rec.name_len) / w->entry;
-    if (w->rec.n_pages >= max_pages || w->rec.n_pages == UINT32_MAX) {
+    if (images)
+        enc = base ? elog_delta(page, base, w->fh.page_size, w->delta) : w->fh.page_size;
+    len = (images ? ELOG_ENTRY_HDR : 4) + enc;
+    if (w->rec.payload_len + len >= ELOG_MAX_PAYLOAD - FMT_ELOG_NAME_MAX
+        || w->rec.n_pages == UINT32_MAX) {
         w->in_rec = 0;
         return yerr_set(e, YERR_FAIL, "engine log: transaction too large (%u pages)",
                         w->rec.n_pages);
     }
-    if (w->buf_len + w->entry > ELOG_WBUF && elog_flush(w, e))
+    if (w->buf_len + len > ELOG_WBUF && elog_flush(w, e))
         return e->code;
-    fmt_put_le32(pb, pgno);
-    elog_append(w, pb, sizeof pb);
-    if (w->fh.flags & FMT_ELOG_IMAGES)
-        elog_append(w, page, w->fh.page_size);
+    fmt_put_le32(hb, pgno);
+    fmt_put_le32(hb + 4, enc);
+    fmt_put_le64(hb + 8, hash);
+    elog_append(w, hb, images ? ELOG_ENTRY_HDR : 4);
+    if (images)
+        elog_append(w, enc == w->fh.page_size ? page : w->delta, enc);
+    w->rec.payload_len += len;
     w->rec.n_pages++;
     return 0;
 }
@@ -593,7 +745,7 @@ int fmt_elog_write_end(fmt_elog_writer *w, yerr *e)
         w->in_rec = 0;
         return e->code;
     }
-    w->rec.payload_len = fmt_elog_payload_len(&w->fh, w->rec.name_len, w->rec.n_pages);
+    w->rec.payload_len += w->rec.name_len;
     w->rec.payload_xxh3 = XXH3_64bits_digest(w->xs);
     w->in_rec = 0;
     /* The header last: until it lands, the record does not exist.  It goes

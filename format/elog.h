@@ -11,7 +11,7 @@
  * on is the caller's job (the engine knows what it expects next), and a
  * caller that finds a gap must treat the log as ending there.
  *
- * File header: "YEDEKLOG" | u32 version (1) | u32 page_size |
+ * File header: "YEDEKLOG" | u32 version (2) | u32 page_size |
  *   u64 first_lsn (the lsn_start of the first record, after truncation) |
  *   16 bytes database GUID (binary) | u32 flags (1: page images kept,
  *   i.e. FULL recovery) | u64 start_off | 4 zero bytes | u64 XXH3-64 of
@@ -32,9 +32,19 @@
  *   (payload_len is 64-bit so that one transaction may exceed 4 GiB, as a
  *   VACUUM of a large database does; decode bounds it below 2^40.)
  *
- * Payload: the mark name (name_len bytes), then n_pages entries each a u32
- * page number followed, when the log keeps page images, by the page
- * (page_size bytes).
+ * Payload: the mark name (name_len bytes), then n_pages entries.  Without
+ * page images an entry is a u32 page number.  With them it is
+ *   u32 page number | u32 enc_len | u64 page hash (fmt_page_hash of the
+ *   page after the transaction) | enc_len bytes:
+ * the whole page when enc_len is page_size, else the page as a delta
+ * against the same page's content before the transaction: runs, each
+ *   u16 offset | u16 length - 1 | the bytes,
+ * in ascending order, not overlapping, inside the page (none at all when
+ * the transaction left the page as it was).  A single-row insert changes
+ * a hundred bytes of a 4 KiB page, so the log is a few percent of the
+ * WAL's volume.  A delta is applied to the page as the records before
+ * this one left it, so a reader needs the image being rebuilt (see
+ * fmt_elog_reader_set_base); the hash then proves the result.
  *
  * Readers survive any bytes: sizes are bounded before anything is
  * allocated, and nothing past a failed check is trusted.
@@ -50,7 +60,7 @@
 #define FMT_ELOG_FILE_HDR 64
 #define FMT_ELOG_REC_HDR 104
 #define FMT_ELOG_NAME_MAX 255
-#define FMT_ELOG_VERSION 1
+#define FMT_ELOG_VERSION 2
 
 enum fmt_elog_kind {
     FMT_ELOG_TXN = 1,  /* a committed transaction */
@@ -109,9 +119,10 @@ void fmt_elog_encode_rec(const fmt_elog_rec *r, uint8_t out[FMT_ELOG_REC_HDR]);
 int fmt_elog_decode_rec(const uint8_t in[FMT_ELOG_REC_HDR], const fmt_elog_file_hdr *fh,
                         fmt_elog_rec *r, yerr *e);
 
-/* The payload length a record with these counts must have. */
-uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
-                              uint32_t n_pages);
+/* The hash that proves a page's content: XXH3-64 seeded with the page
+ * number; 0 for the page holding byte 2^30, which SQLite never uses (its
+ * locks live there).  The XOR over all pages is the rolling checksum. */
+uint64_t fmt_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size);
 
 /*
  * Streaming reader over a log file, with memory bounded by one page
@@ -125,9 +136,12 @@ uint64_t fmt_elog_payload_len(const fmt_elog_file_hdr *fh, uint32_t name_len,
  * name is copied into `name` (FMT_ELOG_NAME_MAX + 1 bytes, NUL-terminated).
  * fmt_elog_page then reads the record's pages in order: 1 with *pgno (and
  * the page into `page`, page_size bytes, when the log keeps images; page
- * may be NULL to skip the images), 0 after the last one, -1 when the bytes changed
- * since fmt_elog_next verified them (the payload checksum is checked again
- * on this second pass).
+ * may be NULL to skip the images), 0 after the last one, -1 when the bytes
+ * changed since fmt_elog_next verified them (the payload checksum is
+ * checked again on this second pass), when a delta has no base to apply
+ * to, or when the page it gives does not match its hash (the base was not
+ * the page this record followed).  fmt_elog_page_hash gives the hash the
+ * log holds for the page just read (0 without images).
  * fmt_elog_reader_open reads and validates the file header at offset 0
  * (YERR_FAIL when the file is not an engine log); fh may be NULL.
  */
@@ -136,6 +150,12 @@ typedef struct fmt_elog_reader fmt_elog_reader;
 int fmt_elog_reader_open(int fd, fmt_elog_reader **out, fmt_elog_file_hdr *fh, yerr *e);
 int fmt_elog_next(fmt_elog_reader *r, fmt_elog_rec *rec, char *name, yerr *e);
 int fmt_elog_page(fmt_elog_reader *r, uint32_t *pgno, uint8_t *page, yerr *e);
+uint64_t fmt_elog_page_hash(const fmt_elog_reader *r);
+/* Where fmt_elog_page finds the base of a delta: fn(arg, pgno, page, e)
+ * fills `page` with page pgno of the image being rebuilt, as the records
+ * before this one left it (zeros past its end); 0, or an error code. */
+typedef int (*fmt_elog_base_fn)(void *arg, uint32_t pgno, uint8_t *page, yerr *e);
+void fmt_elog_reader_set_base(fmt_elog_reader *r, fmt_elog_base_fn fn, void *arg);
 /* Offset just after the last valid record returned. */
 uint64_t fmt_elog_reader_offset(const fmt_elog_reader *r);
 /* Continue reading at `off`, the start of a record (a value
@@ -168,8 +188,13 @@ void fmt_elog_writer_batch(fmt_elog_writer *w, int on);
 int fmt_elog_writer_flush(fmt_elog_writer *w, yerr *e);
 int fmt_elog_write_begin(fmt_elog_writer *w, const fmt_elog_rec *rec, const char *name,
                          yerr *e);
-/* page is ignored (may be NULL) when the log keeps no images. */
-int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page, yerr *e);
+/* The page after the transaction, its fmt_page_hash, and base: the same
+ * page before it (the content a reader will hold when it applies this
+ * record), or NULL when not known; the writer stores a delta against base
+ * when that is smaller.  page, base and hash are ignored (page may be
+ * NULL) when the log keeps no images. */
+int fmt_elog_write_page(fmt_elog_writer *w, uint32_t pgno, const uint8_t *page,
+                        const uint8_t *base, uint64_t hash, yerr *e);
 /* The checksum after a transaction is known only once its pages have gone
  * by: set it before fmt_elog_write_end. */
 void fmt_elog_write_set_cksum_after(fmt_elog_writer *w, uint64_t cksum_after);

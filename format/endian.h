@@ -23,6 +23,17 @@ int fmt_pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off);
 /* fsync a folder, so a rename in it is durable; 0, or -1 with errno. */
 int fmt_fsync_dir(const char *dir);
 
+static inline void fmt_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline uint16_t fmt_get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
 static inline void fmt_put_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;

@@ -6,7 +6,9 @@
  * checksum and, record by record, the payload and header checksums, so the
  * fuzzer explores the field checks behind them.  Whatever the bytes, the
  * reader must not crash, and every record it returns must re-encode to the
- * bytes it came from and hand out exactly n_pages pages.
+ * bytes it came from and hand out exactly n_pages pages, deltas applied to
+ * zero pages; the only refusal allowed then is a page that does not match
+ * its hash (the base was not the page the delta followed).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +54,14 @@ static void reseal(uint8_t *b, size_t len)
     }
 }
 
+static int zero_base(void *arg, uint32_t pgno, uint8_t *page, yerr *e)
+{
+    (void)pgno;
+    (void)e;
+    memset(page, 0, *(const uint32_t *)arg);
+    return 0;
+}
+
 static void run(int fd, const uint8_t *b, size_t len)
 {
     fmt_elog_reader *r;
@@ -59,7 +69,7 @@ static void run(int fd, const uint8_t *b, size_t len)
     fmt_elog_rec rec;
     char name[FMT_ELOG_NAME_MAX + 1];
     uint8_t hb[FMT_ELOG_REC_HDR], fb[FMT_ELOG_FILE_HDR], *page;
-    uint64_t prev = FMT_ELOG_FILE_HDR;
+    uint64_t prev;
     uint32_t pgno;
     yerr e;
     int rc;
@@ -69,9 +79,11 @@ static void run(int fd, const uint8_t *b, size_t len)
     fmt_elog_encode_file_hdr(&fh, fb);
     if (memcmp(fb, b, sizeof fb) != 0)
         abort();
+    prev = fmt_elog_start(&fh); /* after a log backup, records start further on */
     page = malloc(fh.page_size);
     if (!page)
         abort();
+    fmt_elog_reader_set_base(r, zero_base, &fh.page_size);
     while ((rc = fmt_elog_next(r, &rec, name, &e)) == 1) {
         uint64_t off = fmt_elog_reader_offset(r), n = 0;
         int p;
@@ -85,6 +97,11 @@ static void run(int fd, const uint8_t *b, size_t len)
             if (pgno == 0)
                 abort();
             n++;
+        }
+        if (p < 0 && strstr(e.msg, "hash")) {
+            while ((p = fmt_elog_page(r, &pgno, NULL, &e)) == 1)
+                n++;
+            n++; /* the page refused */
         }
         if (p != 0 || n != rec.n_pages)
             abort();

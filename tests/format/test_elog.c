@@ -108,7 +108,8 @@ static void put_rec(fmt_elog_writer *w, const fmt_elog_file_hdr *fh, const fmt_e
         fail_msg("begin: %s", e.msg);
     for (uint32_t i = 0; i < n; i++) {
         fill_page(page, fh->page_size, pgnos[i], (uint32_t)r->lsn_start);
-        if (fmt_elog_write_page(w, pgnos[i], page, &e))
+        if (fmt_elog_write_page(w, pgnos[i], page, NULL,
+                                fmt_page_hash(pgnos[i], page, fh->page_size), &e))
             fail_msg("page: %s", e.msg);
     }
     if (fmt_elog_write_end(w, &e))
@@ -168,7 +169,7 @@ static void test_file_header(void **state)
     b[30] ^= 4;
     expect_file_refused(b, "checksum");
     bad = h;
-    bad.version = 2;
+    bad.version = FMT_ELOG_VERSION + 1;
     fmt_elog_encode_file_hdr(&bad, b);
     expect_file_refused(b, "version");
     bad = h;
@@ -215,9 +216,8 @@ static void test_record_header(void **state)
 
     r.n_pages = 3;
     r.flags = FMT_ELOG_FOREIGN;
-    r.payload_len = fmt_elog_payload_len(&fh, 0, 3);
+    r.payload_len = 3 * (16 + 65536); /* three whole pages */
     r.payload_xxh3 = 0x0123456789abcdefull;
-    assert_int_equal(r.payload_len, 3 * (4 + 65536));
     fmt_elog_encode_rec(&r, b);
     assert_memory_equal(b, "YLR1", 4);
     assert_int_equal(fmt_elog_decode_rec(b, &fh, &back, &e), 0);
@@ -241,15 +241,21 @@ static void test_record_header(void **state)
     expect_rec_refused(&bad, &fh, "flags");
     bad = r;
     bad.name_len = 256;
-    bad.payload_len = fmt_elog_payload_len(&fh, 256, 3);
+    bad.payload_len = 256 + 3 * (16 + 65536);
     expect_rec_refused(&bad, &fh, "name");
     bad = r;
-    bad.payload_len++;
+    bad.payload_len++; /* more than three whole pages */
     expect_rec_refused(&bad, &fh, "payload");
+    bad = r;
+    bad.payload_len = 3 * 16 - 1; /* less than three empty deltas */
+    expect_rec_refused(&bad, &fh, "payload");
+    bad.payload_len = 3 * 16; /* three pages left as they were */
+    fmt_elog_encode_rec(&bad, b);
+    assert_int_equal(fmt_elog_decode_rec(b, &fh, &back, &e), 0);
     /* a payload the size of the pages would imply, but past 2^40 */
     bad = r;
     bad.n_pages = 1u << 24;
-    bad.payload_len = fmt_elog_payload_len(&fh, 0, bad.n_pages);
+    bad.payload_len = (uint64_t)bad.n_pages * (16 + 65536);
     assert_true(bad.payload_len >= (UINT64_C(1) << 40));
     expect_rec_refused(&bad, &fh, "payload");
     /* the same record in a log without images has another size */
@@ -262,7 +268,7 @@ static void test_record_header(void **state)
     expect_rec_refused(&bad, &fh, "mark");
     bad.name_len = 2;
     bad.n_pages = 1;
-    bad.payload_len = fmt_elog_payload_len(&fh, 2, 1);
+    bad.payload_len = 2 + 16 + 65536;
     expect_rec_refused(&bad, &fh, "mark");
     bad.n_pages = 0;
     bad.wal_frame = 3;
@@ -418,13 +424,15 @@ static void test_large_txn_bounded_memory(void **state)
     assert_int_equal(fmt_elog_write_begin(w, &rec, NULL, &e), 0);
     for (uint32_t i = 0; i < n; i++) {
         fill_page(page, ps, n - i, 100);
-        assert_int_equal(fmt_elog_write_page(w, n - i, page, &e), 0);
+        assert_int_equal(fmt_elog_write_page(w, n - i, page, NULL, fmt_page_hash(n - i, page, ps),
+                                             &e),
+                         0);
         if (heap_in_use() > peak)
             peak = heap_in_use();
     }
     assert_int_equal(fmt_elog_write_end(w, &e), 0);
     assert_int_equal(fmt_elog_writer_offset(w),
-                     FMT_ELOG_FILE_HDR + FMT_ELOG_REC_HDR + (uint64_t)n * (4 + ps));
+                     FMT_ELOG_FILE_HDR + FMT_ELOG_REC_HDR + (uint64_t)n * (16 + ps));
     fmt_elog_writer_free(w);
     /* a 10 MiB transaction went through at most a few hundred KiB */
     assert_true(peak < base + (1u << 20));
@@ -551,7 +559,41 @@ static void test_bit_flips(void **state)
     free(log);
 }
 
-/* The second pass over the pages checks the payload checksum again. */
+static int zero_base(void *arg, uint32_t pgno, uint8_t *page, yerr *e)
+{
+    (void)arg;
+    (void)pgno;
+    (void)e;
+    memset(page, 0, 4096);
+    return 0;
+}
+
+static int before_base(void *arg, uint32_t pgno, uint8_t *page, yerr *e)
+{
+    (void)pgno;
+    (void)e;
+    memcpy(page, arg, 4096);
+    return 0;
+}
+
+static void fmt_put_le16_test(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* After editing the payload of the record at `at` (payload_len bytes):
+ * its payload checksum, then its header checksum, made right again. */
+static void reseal_payload(uint8_t *b, size_t at, size_t payload_len)
+{
+    uint64_t h = XXH3_64bits(b + at + FMT_ELOG_REC_HDR, payload_len);
+    for (int i = 0; i < 8; i++)
+        b[at + 88 + i] = (uint8_t)(h >> (8 * i));
+    reseal(b + at);
+}
+
+/* The second pass over the pages checks the payload checksum again, by
+ * the record's last page, whether it reads the images or not. */
 static void test_change_between_passes(void **state)
 {
     uint64_t ends[3];
@@ -562,18 +604,99 @@ static void test_change_between_passes(void **state)
     size_t len;
     yerr e;
     uint8_t *log = small_log(&len, ends);
-    int fd = copy_fd(log, len);
+    int fd = copy_fd(log, len), rc;
     (void)state;
 
-    assert_int_equal(fmt_elog_reader_open(fd, &r, NULL, &e), 0);
-    assert_int_equal(fmt_elog_next(r, &rec, NULL, &e), 1);
-    b = log[ends[0] - 3] ^ 1;
-    assert_int_equal(pwrite(fd, &b, 1, (off_t)(ends[0] - 3)), 1);
-    assert_int_equal(fmt_elog_page(r, &pgno, page, &e), -1);
-    assert_non_null(strstr(e.msg, "changed"));
-    fmt_elog_reader_free(r);
+    for (int with_page = 0; with_page < 2; with_page++) {
+        assert_int_equal(pwrite(fd, log, len, 0), (ssize_t)len);
+        assert_int_equal(fmt_elog_reader_open(fd, &r, NULL, &e), 0);
+        assert_int_equal(fmt_elog_next(r, &rec, NULL, &e), 1);
+        b = log[ends[0] - 3] ^ 1;
+        assert_int_equal(pwrite(fd, &b, 1, (off_t)(ends[0] - 3)), 1);
+        while ((rc = fmt_elog_page(r, &pgno, with_page ? page : NULL, &e)) == 1)
+            ;
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(e.msg, "changed"));
+        fmt_elog_reader_free(r);
+    }
     close(fd);
     free(log);
+}
+
+/* A page stored as a delta: applied to the base the reader is given, the
+ * page comes back exactly; without a base, or on another base, the reader
+ * refuses it; a malformed delta is refused by the first pass. */
+static void test_deltas(void **state)
+{
+    const uint32_t ps = 4096;
+    fmt_elog_file_hdr fh = file_hdr(ps, FMT_ELOG_IMAGES);
+    fmt_elog_rec rec = rec_of(FMT_ELOG_TXN, 100, 101), got;
+    fmt_elog_writer *w;
+    fmt_elog_reader *r;
+    uint8_t *before = malloc(ps), *after = malloc(ps), *page = malloc(ps), *bytes;
+    uint32_t pgno;
+    size_t len;
+    yerr e;
+    int fd = new_log(&fh), rc;
+    (void)state;
+
+    fill_page(before, ps, 7, 1);
+    memcpy(after, before, ps);
+    memcpy(after + 100, "a new row", 9);  /* one run */
+    after[4000] ^= 0xff;                  /* another */
+    after[4003] ^= 0xff;                  /* close enough to join it */
+    assert_int_equal(fmt_elog_writer_open(fd, FMT_ELOG_FILE_HDR, &fh, &w, &e), 0);
+    assert_int_equal(fmt_elog_write_begin(w, &rec, NULL, &e), 0);
+    assert_int_equal(fmt_elog_write_page(w, 7, after, before, fmt_page_hash(7, after, ps), &e), 0);
+    assert_int_equal(fmt_elog_write_page(w, 8, before, before, fmt_page_hash(8, before, ps), &e),
+                     0);
+    assert_int_equal(fmt_elog_write_end(w, &e), 0);
+    /* two runs (9 and 4 bytes), and an unchanged page: far less than a page */
+    assert_int_equal(fmt_elog_writer_offset(w),
+                     FMT_ELOG_FILE_HDR + FMT_ELOG_REC_HDR + 16 + 4 + 9 + 4 + 4 + 16);
+    fmt_elog_writer_free(w);
+
+    for (int mode = 0; mode < 3; mode++) {
+        assert_int_equal(fmt_elog_reader_open(fd, &r, NULL, &e), 0);
+        assert_int_equal(fmt_elog_next(r, &got, NULL, &e), 1);
+        if (mode == 1)
+            fmt_elog_reader_set_base(r, zero_base, NULL);
+        else if (mode == 2)
+            fmt_elog_reader_set_base(r, before_base, before);
+        rc = fmt_elog_page(r, &pgno, page, &e);
+        if (mode == 0) {
+            assert_int_equal(rc, -1);
+            assert_non_null(strstr(e.msg, "delta"));
+        } else if (mode == 1) {
+            assert_int_equal(rc, -1);
+            assert_non_null(strstr(e.msg, "hash"));
+        } else {
+            assert_int_equal(rc, 1);
+            assert_int_equal(pgno, 7);
+            assert_memory_equal(page, after, ps);
+            assert_int_equal(fmt_elog_page_hash(r), fmt_page_hash(7, after, ps));
+            assert_int_equal(fmt_elog_page(r, &pgno, page, &e), 1);
+            assert_int_equal(pgno, 8);
+            assert_memory_equal(page, before, ps);
+            assert_int_equal(fmt_elog_page(r, &pgno, page, &e), 0);
+        }
+        fmt_elog_reader_free(r);
+    }
+
+    /* a run past the end of the page, checksums made right again: the
+     * record is not valid */
+    bytes = fd_bytes(fd, &len);
+    fmt_put_le16_test(bytes + FMT_ELOG_FILE_HDR + FMT_ELOG_REC_HDR + 16, (uint16_t)(ps - 2));
+    reseal_payload(bytes, FMT_ELOG_FILE_HDR, len - FMT_ELOG_FILE_HDR - FMT_ELOG_REC_HDR);
+    assert_int_equal(pwrite(fd, bytes, len, 0), (ssize_t)len);
+    assert_int_equal(fmt_elog_reader_open(fd, &r, NULL, &e), 0);
+    assert_int_equal(fmt_elog_next(r, &got, NULL, &e), 0);
+    fmt_elog_reader_free(r);
+    free(bytes);
+    free(before);
+    free(after);
+    free(page);
+    close(fd);
 }
 
 /*
@@ -629,7 +752,7 @@ static void test_writer_refuses(void **state)
     expect_fail(fmt_elog_writer_open(fd, 64, &bad_fh, &w, &e), &e, "page size");
     assert_int_equal(fmt_elog_writer_open(fd, FMT_ELOG_FILE_HDR, &fh, &w, &e), 0);
 
-    expect_fail(fmt_elog_write_page(w, 1, page, &e), &e, "outside");
+    expect_fail(fmt_elog_write_page(w, 1, page, NULL, 0, &e), &e, "outside");
     expect_fail(fmt_elog_write_end(w, &e), &e, "no record");
     memset(long_name, 'x', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
@@ -649,11 +772,11 @@ static void test_writer_refuses(void **state)
 
     assert_int_equal(fmt_elog_write_begin(w, &txn, NULL, &e), 0);
     expect_fail(fmt_elog_write_begin(w, &txn, NULL, &e), &e, "already");
-    expect_fail(fmt_elog_write_page(w, 0, page, &e), &e, "page number 0");
+    expect_fail(fmt_elog_write_page(w, 0, page, NULL, 0, &e), &e, "page number 0");
     assert_int_equal(fmt_elog_write_begin(w, &txn, NULL, &e), 0);
-    expect_fail(fmt_elog_write_page(w, 1, NULL, &e), &e, "image");
+    expect_fail(fmt_elog_write_page(w, 1, NULL, NULL, 0, &e), &e, "image");
     assert_int_equal(fmt_elog_write_begin(w, &mark, "m", &e), 0);
-    expect_fail(fmt_elog_write_page(w, 1, page, &e), &e, "mark");
+    expect_fail(fmt_elog_write_page(w, 1, page, NULL, 0, &e), &e, "mark");
     assert_int_equal(fmt_elog_write_begin(w, &mark, NULL, &e), 0);
     expect_fail(fmt_elog_write_end(w, &e), &e, "mark");
     /* nothing was written by all of that */
@@ -697,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_file_header),
         cmocka_unit_test(test_record_header),
         cmocka_unit_test(test_round_trip_images),
+        cmocka_unit_test(test_deltas),
         cmocka_unit_test(test_round_trip_without_images),
         cmocka_unit_test(test_large_txn_bounded_memory),
         cmocka_unit_test(test_torn_tail),
