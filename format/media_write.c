@@ -123,9 +123,9 @@ static int sink_pwrite(sink *s, const uint8_t *buf, size_t len, yerr *e)
         ssize_t n = pwrite(s->fd, buf + done, len - done, (off_t)(s->off + done));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EINVAL && s->direct && done == 0) {
-            /* The file system wants another alignment: write through the
-             * page cache from here on. */
+        if (n < 0 && errno == EINVAL && s->direct) {
+            /* The file system wants another alignment (or took part of a
+             * piece): through the page cache from here on. */
             sink_direct_off(s);
             continue;
         }
