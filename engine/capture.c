@@ -203,25 +203,12 @@ static void past_log(const capture *c, fmt_cstate *s)
     close(fd);
 }
 
-/* The page hashes a step of this process applied after its state was
- * saved: the state on disk still says they lag. */
-static void hashes_known(const capture *c, fmt_cstate *s)
-{
-    if (s->hashes_lsn != s->next_lsn && c->hashes_done_lsn == s->next_lsn
-        && c->hashes_done_off == s->log_end) {
-        s->hashes_lsn = s->next_lsn;
-        s->hashes_off = s->log_end;
-    }
-}
-
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e)
 {
     yerr why, ignored;
     yerr_clear(&why);
-    if (load_one(c, "state", s, &why) == 0) {
-        hashes_known(c, s);
+    if (load_one(c, "state", s, &why) == 0)
         return 0;
-    }
     /* A state written but not yet renamed into place (a crash between the
      * two) is no damage at all. */
     yerr_clear(&ignored);
@@ -555,7 +542,7 @@ int cap_mark(capture *c, const char *name, int in_txn, uint64_t *lsn, yerr *e)
     if (rec.commit_time < s.last_commit_time)
         rec.commit_time = s.last_commit_time; /* time never runs backwards in the log */
     rec.db_pages = s.db_pages;
-    rec.cksum_before = rec.cksum_after = s.db_cksum;
+    rec.cksum_before = rec.cksum_after = s.cksum_known ? s.db_cksum : 0;
     if (fmt_elog_write_begin(w, &rec, name, e) || fmt_elog_write_end(w, e))
         goto out;
     if (fsync(fd) != 0) {

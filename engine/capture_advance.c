@@ -421,15 +421,19 @@ static int finish(step *st, const fmt_cstate *before, int close_gen, const uint3
     if (cap_maps_save(st->c, st->m, e)
         || (close_gen ? cap_state_save(st->c, s, e) : cap_state_save_light(st->c, s, e)))
         return e->code;
-    /* The records and the state are written; now the page hashes.  The
-     * state on disk says they lag until the next save: a crash before they
-     * are all applied makes the next step apply them again from the log. */
+    /* The records and the state are written; now the page hashes, and the
+     * state again to say so (a second write of one page in place).  A
+     * crash in between leaves hashes that lag the state, which the next
+     * step brings forward from the log; a log backup never drops records
+     * they still need, since the state it reads says they are applied. */
     if (st->wrote && s->cksum_known && s->hashes_lsn == before->next_lsn) {
         if (cap_hash_batch_apply(st->batch, st->ph, e)
             || (!st->c->boot_id[0] && cap_pagehash_sync(st->ph, e)))
             return e->code;
-        st->c->hashes_done_lsn = s->next_lsn;
-        st->c->hashes_done_off = s->log_end;
+        s->hashes_lsn = s->next_lsn;
+        s->hashes_off = s->log_end;
+        if (cap_state_save_light(st->c, s, e))
+            return e->code;
     }
     if (!st->c->full && s->log_end > (1u << 20)) {
         if (trim_simple_log(st, e))

@@ -49,10 +49,6 @@ struct capture {
     /* This boot of the machine ("" when the system does not say): steps
      * skip their fsyncs only when a restart can be recognised. */
     char boot_id[37];
-    /* The page hashes this process's last step applied after saving its
-     * state (which still says they lag): the next load knows they do not,
-     * instead of reading the step's records again.  Under the lock. */
-    uint64_t hashes_done_lsn, hashes_done_off;
     /* DB-yedek/pagehash, mapped once and kept: mapping and unmapping it
      * every step costs every thread of the process a TLB flush.  Under
      * the lock. */
@@ -69,8 +65,7 @@ int cap_path(const capture *c, const char *name, char *out, size_t size, yerr *e
 int cap_lock(capture *c, yerr *e);
 void cap_unlock(capture *c);
 
-/* Read / atomically write DB-yedek/state.  A load also applies what this
- * process knows of the page hashes (hashes_done_*). */
+/* Read / atomically write DB-yedek/state. */
 int cap_state_load(const capture *c, fmt_cstate *s, yerr *e);
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e);
 int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);

@@ -7,6 +7,8 @@
  * transactions (0: forever, until killed), each ending with
  * UPDATE meta SET seq=seq+1.
  *
+ * $YEDEK_TEST_WRITER_PAUSE_US: in oracle mode, a pause after each commit.
+ *
  * oracle mode: random inserts (some blobs of 2..20 KiB, so pages overflow),
  * updates and deletes; once a schema change (CREATE TABLE extra_ID, CREATE
  * INDEX); writer 0 once a big DELETE and later a DROP INDEX; writer 1 once
@@ -205,6 +207,8 @@ static int oracle_mode(long ntxn, orng *r, FILE *out)
     char sql[256];
     long schema_at = ntxn / 3 + g_id * 7, big_delete_at = ntxn / 2, drop_at = 2 * ntxn / 3;
     long vacuum_after = ntxn / 2 + 3;
+    const char *pause = getenv("YEDEK_TEST_WRITER_PAUSE_US");
+    long pause_us = pause ? atol(pause) : 0;
 
     stmts_prepare(db, &s);
     for (long i = 0; i < ntxn; i++) {
@@ -236,6 +240,8 @@ static int oracle_mode(long ntxn, orng *r, FILE *out)
         exec(db, "COMMIT");
         if (fprintf(out, "%" PRId64 " %016" PRIx64 "\n", seq, ck) < 0)
             die(NULL, "write output");
+        if (pause_us > 0)
+            usleep((useconds_t)pause_us);
         if (g_id == 1 && i == vacuum_after)
             exec(db, "VACUUM");
         checkpoint(db, r, 5, 1);
