@@ -247,14 +247,14 @@ static int x_shm_lock(sqlite3_file *f, int off, int n, int flags)
     cap_file *cf = (cap_file *)f;
     /* Lock 1 is the checkpointer's.  While the worker has commits to
      * capture, say another checkpoint is running (SQLite's autocheckpoint
-     * tries again after a later commit; see cap_checkpoint_waits).  The
-     * close of the last connection checkpoints without asking for it. */
+     * tries again after a later commit; see cap_checkpoint_waits).  No
+     * kick here: the commits kick the worker often enough, and a kick per
+     * refused checkpoint would make a step per commit.  The close of the
+     * last connection checkpoints without asking for the lock. */
     if (cf->sh && cf->sh->worker && off == 1 && n == 1
         && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)
-        && cap_checkpoint_waits(cf->sh->cap)) {
-        cap_worker_kick(cf->sh->worker);
+        && cap_checkpoint_waits(cf->sh->cap))
         return SQLITE_BUSY;
-    }
     /* Lock 0 is the WAL write lock: its release ends the transaction a
      * pending in-transaction mark belonged to. */
     if (cf->sh && off == 0 && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE))
