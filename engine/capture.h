@@ -173,6 +173,10 @@ int cap_worker_start(capture *c, cap_worker_fail_fn on_fail, void *arg, cap_work
                      yerr *e);
 /* Wake the worker: cheap when it is already awake. */
 void cap_worker_kick(cap_worker *w);
+/* Whether w has a thread in this process (a child forked from the process
+ * that started it has not: kicks do nothing there, and stopping it leaves
+ * the parent's worker alone). */
+int cap_worker_running(const cap_worker *w);
 void cap_worker_stop(cap_worker *w);
 
 /* Paths inside DB-yedek (for tools and tests). */

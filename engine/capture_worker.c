@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct cap_worker {
+    pid_t pid;   /* the process whose thread it is: a forked child has none */
     capture *c;
     cap_worker_fail_fn on_fail;
     void *arg;
@@ -70,6 +72,7 @@ int cap_worker_start(capture *c, cap_worker_fail_fn on_fail, void *arg, cap_work
     *out = NULL;
     if (!w)
         return yerr_oom(e);
+    w->pid = getpid();
     w->c = c;
     w->on_fail = on_fail;
     w->arg = arg;
@@ -89,10 +92,15 @@ int cap_worker_start(capture *c, cap_worker_fail_fn on_fail, void *arg, cap_work
     return 0;
 }
 
+int cap_worker_running(const cap_worker *w)
+{
+    return w && w->pid == getpid();
+}
+
 void cap_worker_kick(cap_worker *w)
 {
-    if (!w || __atomic_load_n(&w->kicked, __ATOMIC_ACQUIRE))
-        return; /* already on its way */
+    if (!cap_worker_running(w) || __atomic_load_n(&w->kicked, __ATOMIC_ACQUIRE))
+        return; /* none here, or already on its way */
     pthread_mutex_lock(&w->mu);
     w->kicked = 1;
     pthread_cond_signal(&w->cv);
@@ -103,6 +111,8 @@ void cap_worker_stop(cap_worker *w)
 {
     if (!w)
         return;
+    if (!cap_worker_running(w))
+        return; /* a forked child: the thread and its locks are the parent's */
     pthread_mutex_lock(&w->mu);
     w->stop = 1;
     pthread_cond_signal(&w->cv);

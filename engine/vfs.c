@@ -206,7 +206,8 @@ static int x_check_reserved(sqlite3_file *f, int *out)
 static int x_file_control(sqlite3_file *f, int op, void *arg)
 {
     cap_file *cf = (cap_file *)f;
-    if (cf->sh && cf->kind == FILE_MAIN && op == SQLITE_FCNTL_CKPT_START && !cf->sh->worker) {
+    if (cf->sh && cf->kind == FILE_MAIN && op == SQLITE_FCNTL_CKPT_START
+        && !cap_worker_running(cf->sh->worker)) {
         /* Without a worker, the step would otherwise wait for the WAL's
          * reset, inside the next writer's commit. */
         yerr e;
@@ -251,7 +252,7 @@ static int x_shm_lock(sqlite3_file *f, int off, int n, int flags)
      * kick here: the commits kick the worker often enough, and a kick per
      * refused checkpoint would make a step per commit.  The close of the
      * last connection checkpoints without asking for the lock. */
-    if (cf->sh && cf->sh->worker && off == 1 && n == 1
+    if (cf->sh && cap_worker_running(cf->sh->worker) && off == 1 && n == 1
         && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)
         && cap_checkpoint_waits(cf->sh->cap))
         return SQLITE_BUSY;

@@ -13,7 +13,10 @@
  *       stays intact, and the checksum becomes unknown (until a full);
  *   (d) a steady writer through one connection: the WAL stays within
  *       CAP_WAL_SOFT_MAX while the worker defers checkpoints, and every
- *       transaction is captured.
+ *       transaction is captured;
+ *   (e) a process with capture running forks, and the child writes through
+ *       a connection of its own (the capture thread is the parent's): every
+ *       transaction of both is captured, and the chain stays intact.
  * Prints "N passed, M failed"; exits non-zero on failure.
  */
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -206,6 +210,36 @@ static void case_bounded_wal(const char *dir)
           (unsigned long long)s.state.next_lsn, n + 1);
 }
 
+static void case_fork(const char *dir)
+{
+    char db[PATH_MAX];
+    sqlite3 *conn = NULL;
+    cap_status s;
+    pid_t pid;
+    int status = -1;
+
+    check(new_db(dir, "fork", db, sizeof db) == 0, "(e) set-up");
+    /* The parent keeps a connection open, so its capture (and thread) are
+     * what the child inherits. */
+    check(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK
+              && sqlite3_exec(conn, "INSERT INTO items(a) VALUES('parent')", NULL, NULL, NULL)
+                     == SQLITE_OK,
+          "(e) the parent writes");
+    pid = fork();
+    if (pid == 0)
+        _exit(write_rows(db, 300) == SQLITE_OK ? 0 : 1);
+    check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)
+              && WEXITSTATUS(status) == 0,
+          "(e) the child wrote 300 rows and exited");
+    check(sqlite3_exec(conn, "INSERT INTO items(a) VALUES('parent again')", NULL, NULL, NULL)
+              == SQLITE_OK,
+          "(e) the parent writes again");
+    sqlite3_close(conn);
+    check(status_of(db, &s) == 0 && !s.state.broken && s.state.next_lsn == 303,
+          "(e) every transaction captured: LSN %llu (expected 303), chain %s",
+          (unsigned long long)s.state.next_lsn, s.state.broken ? s.state.break_reason : "intact");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/yedek-restart-XXXXXX";
@@ -219,6 +253,7 @@ int main(void)
     case_log_lost(dir);
     case_hashes_lost(dir);
     case_bounded_wal(dir);
+    case_fork(dir);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
