@@ -99,8 +99,8 @@ int cap_worker_running(const cap_worker *w)
 
 void cap_worker_kick(cap_worker *w)
 {
-    if (!cap_worker_running(w) || __atomic_load_n(&w->kicked, __ATOMIC_ACQUIRE))
-        return; /* none here, or already on its way */
+    if (!w || __atomic_load_n(&w->kicked, __ATOMIC_ACQUIRE) || !cap_worker_running(w))
+        return; /* already on its way, or none in this process */
     pthread_mutex_lock(&w->mu);
     w->kicked = 1;
     pthread_cond_signal(&w->cv);

@@ -252,9 +252,8 @@ static int x_shm_lock(sqlite3_file *f, int off, int n, int flags)
      * kick here: the commits kick the worker often enough, and a kick per
      * refused checkpoint would make a step per commit.  The close of the
      * last connection checkpoints without asking for the lock. */
-    if (cf->sh && cap_worker_running(cf->sh->worker) && off == 1 && n == 1
-        && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)
-        && cap_checkpoint_waits(cf->sh->cap))
+    if (off == 1 && n == 1 && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE) && cf->sh
+        && cap_worker_running(cf->sh->worker) && cap_checkpoint_waits(cf->sh->cap))
         return SQLITE_BUSY;
     /* Lock 0 is the WAL write lock: its release ends the transaction a
      * pending in-transaction mark belonged to. */
