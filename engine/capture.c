@@ -502,7 +502,7 @@ int cap_checkpoint_waits(const capture *c)
 {
     uint64_t wal_bytes = (uint64_t)__atomic_load_n(&c->wal_frames, __ATOMIC_RELAXED)
                          * ((uint64_t)c->page_size + FMT_WAL_FRAME_HDR);
-    return cap_lag(c) > 0 && wal_bytes < CAP_WAL_SOFT_MAX;
+    return cap_lag(c) > CAP_WORKER_KICK && wal_bytes < CAP_WAL_SOFT_MAX;
 }
 
 void cap_on_write_unlock(capture *c)

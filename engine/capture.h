@@ -151,17 +151,18 @@ int cap_log_cut(capture *c, uint64_t lsn, uint64_t off, yerr *e);
  * yet, as this process last saw. */
 uint64_t cap_lag(const capture *c);
 
-/* Whether a checkpoint should wait for the worker: commits wait to be
- * captured and the WAL is still under CAP_WAL_SOFT_MAX.  A checkpoint
- * that goes ahead lets the next writer reset the WAL, and the reset must
- * first capture everything, inside that writer's commit; deferred, the
- * WAL grows a little and the worker catches up beside the writer.  Past
- * the bound, the writer waits instead: the WAL stays bounded. */
+/* Whether a checkpoint should wait for the worker: more than a kick's
+ * worth of commits wait to be captured, and the WAL is still under
+ * CAP_WAL_SOFT_MAX.  A checkpoint that goes ahead lets the next writer
+ * reset the WAL, and the reset must first capture everything, inside that
+ * writer's commit: fine for a few dozen commits, not for thousands.
+ * Deferred, the WAL grows a little while the worker catches up beside the
+ * writer.  Past the bound, the writer waits instead: the WAL stays
+ * bounded. */
 #define CAP_WAL_SOFT_MAX (16u << 20)
-int cap_checkpoint_waits(const capture *c);
-
 /* Commits noted since the last kick before the worker is woken. */
 #define CAP_WORKER_KICK 64
+int cap_checkpoint_waits(const capture *c);
 
 /* A thread that runs capture steps for c when kicked (and every quarter
  * second while commits wait), so that writers do not.  A step that fails
