@@ -7,13 +7,15 @@
  * (commits) and a lock file serialising capture steps across processes.
  *
  * Work at commit time is tiny: the VFS shim notes the commit frame's
- * position and time (cap_on_wal_write).  Page images are copied in
- * batches by cap_advance, which re-reads the WAL from where capture stands,
+ * position and time (cap_on_wal_write).  Pages are copied in batches by
+ * cap_advance, which re-reads the WAL from where capture stands,
  * validates frames the way SQLite's recovery does, and appends one engine
- * log record per committed transaction.  It runs before anything can take
- * frames away from the WAL (a reset, a truncation, a deletion), before a
- * checkpoint, when the commit journal fills, when the last connection of
- * a process closes, and whenever a command needs capture to be current.
+ * log record per committed transaction (pages as deltas against what it
+ * logged before).  It runs on the capture thread (cap_worker_*) every few
+ * dozen commits, and before anything can take frames away from the WAL
+ * (a reset, a truncation, a deletion), when the commit journal fills,
+ * when the last connection of a process closes, and whenever a command
+ * needs capture to be current.
  *
  * Anything capture cannot prove it saw (a commit without a note, a WAL
  * generation that does not follow on, a replaced file, a switch to a

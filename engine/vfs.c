@@ -1,10 +1,12 @@
 /*
  * vfs.c: the capture VFS shim (see vfs.h).
  *
- * Every call is passed to the underlying VFS; the shim only looks.  The
+ * Every call is passed to the underlying VFS; the shim only looks (and
+ * refuses the checkpoint lock while capture's thread is behind).  The
  * captures of the process live in a list hanging off the VFS object (the
  * registered VFS is the one process-wide thing SQLite gives us), one per
- * database file, shared by all its connections and counted.
+ * database file, shared by all its connections and counted, each with its
+ * capture thread.
  */
 #include "vfs.h"
 
@@ -42,12 +44,10 @@ typedef struct cap_file {
 
 #define REAL(f) (((cap_file *)(f))->real)
 
-
 static void report(const char *what, const yerr *e)
 {
     sqlite3_log(SQLITE_WARNING, "yedek capture: %s: %s", what, e->msg);
 }
-
 
 static void worker_failed(void *arg, const yerr *e);
 

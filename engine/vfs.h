@@ -4,10 +4,14 @@
  * Registered as the default, so every connection opened afterwards in the
  * process writes through capture.  For a database that has a DB-yedek
  * folder it notes each commit frame before SQLite writes it
- * (cap_on_wal_write), runs a capture step before anything takes frames away
- * (a WAL reset, truncation or deletion, a checkpoint), watches for writes
- * that bypass the WAL, and catches up when the process's last connection to
- * the database closes.  Databases without capture pass straight through.
+ * (cap_on_wal_write), starts a capture thread that steps beside the
+ * writers (woken every CAP_WORKER_KICK commits; YEDEK_CAPTURE_THREAD=off
+ * runs the steps before each checkpoint instead), holds checkpoints back
+ * while the thread is behind (cap_checkpoint_waits), runs a capture step
+ * before anything takes frames away (a WAL reset, truncation or deletion),
+ * watches for writes that bypass the WAL, and catches up when the
+ * process's last connection to the database closes.  Databases without
+ * capture pass straight through.
  *
  * A capture failure never fails the application's write: it is reported
  * through sqlite3_log and recorded as a chain break, and the user's data
