@@ -170,13 +170,30 @@ static int load_one(const capture *c, const char *name, fmt_cstate *s, yerr *e)
  * them (the WAL position stays the copy's, so those transactions are
  * captured again under new LSNs, after the break: no LSN names two
  * contents, and no log backup crosses a break). */
-static void past_log(const capture *c, fmt_cstate *s)
+int cap_log_valid_end(int fd, uint64_t limit, uint64_t *end, uint64_t *lsn_end)
 {
-    char path[PATH_MAX];
     fmt_elog_reader *r = NULL;
     fmt_elog_file_hdr fh;
     fmt_elog_rec rec;
     char name[FMT_ELOG_NAME_MAX + 1];
+    yerr ignored;
+
+    yerr_clear(&ignored);
+    if (fmt_elog_reader_open(fd, &r, &fh, &ignored))
+        return -1;
+    *end = fmt_elog_reader_offset(r);
+    *lsn_end = fh.first_lsn;
+    while (*end < limit && fmt_elog_next(r, &rec, name, &ignored) == 1) {
+        *end = fmt_elog_reader_offset(r);
+        *lsn_end = rec.lsn_end;
+    }
+    fmt_elog_reader_free(r);
+    return 0;
+}
+
+static void past_log(const capture *c, fmt_cstate *s)
+{
+    char path[PATH_MAX];
     uint64_t end, lsn;
     yerr ignored;
     int fd;
@@ -185,20 +202,13 @@ static void past_log(const capture *c, fmt_cstate *s)
     if (cap_path(c, "log", path, sizeof path, &ignored)
         || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return;
-    if (fmt_elog_reader_open(fd, &r, &fh, &ignored) == 0) {
-        end = fmt_elog_reader_offset(r);
-        lsn = fh.first_lsn;
-        while (fmt_elog_next(r, &rec, name, &ignored) == 1) {
-            end = fmt_elog_reader_offset(r);
-            lsn = rec.lsn_end;
-        }
+    if (cap_log_valid_end(fd, UINT64_MAX, &end, &lsn) == 0) {
         if (end > s->log_end)
             s->log_end = end;
         if (lsn > s->next_lsn)
             s->next_lsn = lsn;
         s->hashes_lsn = s->next_lsn;
         s->hashes_off = s->log_end;
-        fmt_elog_reader_free(r);
     }
     close(fd);
 }

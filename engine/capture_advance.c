@@ -194,27 +194,13 @@ static int redo_hashes(step *st, yerr *e)
  * fsync, so check what reached the disk.  A log that ends early breaks the
  * chain (records of committed transactions are gone); page hashes that no
  * longer add up to the checksum only make it unknown until a full. */
-static int check_after_restart(step *st, yerr *e)
+static void check_after_restart(step *st)
 {
     fmt_cstate *s = st->s;
-    fmt_elog_reader *r = NULL;
-    fmt_elog_rec rec;
-    char name[FMT_ELOG_NAME_MAX + 1];
-    uint64_t end, lsn_end = 0;
-    yerr why;
+    uint64_t end = 0, lsn_end = 0;
 
-    yerr_clear(&why);
-    if (fmt_elog_reader_open(st->log_fd, &r, NULL, &why) == 0) {
-        end = fmt_elog_reader_offset(r);
-        lsn_end = st->fh.first_lsn;
-        while (end < s->log_end && fmt_elog_next(r, &rec, name, &why) == 1) {
-            end = fmt_elog_reader_offset(r);
-            lsn_end = rec.lsn_end;
-        }
-        fmt_elog_reader_free(r);
-    } else {
+    if (cap_log_valid_end(st->log_fd, s->log_end, &end, &lsn_end))
         end = 0;
-    }
     if (end != s->log_end || lsn_end > s->next_lsn) {
         char reason[FMT_CSTATE_TEXT_MAX];
         snprintf(reason, sizeof reason, "the machine stopped before the engine log reached the"
@@ -232,8 +218,6 @@ static int check_after_restart(step *st, yerr *e)
             s->cksum_known = 0;
     }
     memcpy(s->boot_id, st->c->boot_id, sizeof s->boot_id);
-    (void)e;
-    return 0;
 }
 
 static int log_txn(step *st, fmt_wal_reader *r, const fmt_wal_txn *t, yerr *e)
@@ -486,8 +470,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
     st.dcm_trusted_before = m.cur.trusted + 2 * m.next.trusted;
     if (cap_hash_batch_new(&st.batch, e) || check_database(&st, e) || open_log(&st, e))
         goto out;
-    if (c->boot_id[0] && strcmp(s.boot_id, c->boot_id) != 0 && check_after_restart(&st, e))
-        goto out;
+    if (c->boot_id[0] && strcmp(s.boot_id, c->boot_id) != 0)
+        check_after_restart(&st);
     if (s.hashes_lsn != s.next_lsn && redo_hashes(&st, e))
         goto out;
     if (read_wal(&st, e) == 0) {

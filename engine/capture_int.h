@@ -121,6 +121,12 @@ int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
  * rolling checksum is no longer known (a full backup re-bases it). */
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
 
+/* Walk the engine log at fd from its first record while records are
+ * valid and begin before `limit`: *end is where they stop, *lsn_end the
+ * last one's lsn_end (the file's first_lsn when none).  -1 when the file
+ * is no engine log. */
+int cap_log_valid_end(int fd, uint64_t limit, uint64_t *end, uint64_t *lsn_end);
+
 /* The machine's boot id ("" when the system does not say). */
 void cap_boot_id(char out[37]);
 
