@@ -154,7 +154,7 @@ static int drop_pages(step *st, uint32_t db_pages, yerr *e)
 /* The page hashes lag behind the state (a step died between saving its
  * state and applying its hashes): bring them forward from the records the
  * engine log holds.  Without page images that is impossible, and the
- * checksum becomes unknown until a full backup re-bases it. */
+ * checksum becomes unknown (for good: nothing re-bases it yet). */
 static int redo_hashes(step *st, yerr *e)
 {
     fmt_cstate *s = st->s;
@@ -193,7 +193,7 @@ static int redo_hashes(step *st, yerr *e)
 /* The first step after the machine restarted: the steps before it did not
  * fsync, so check what reached the disk.  A log that ends early breaks the
  * chain (records of committed transactions are gone); page hashes that no
- * longer add up to the checksum only make it unknown until a full. */
+ * longer add up to the checksum only make it unknown. */
 static void check_after_restart(step *st)
 {
     fmt_cstate *s = st->s;

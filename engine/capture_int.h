@@ -118,7 +118,8 @@ int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
 /* Mark the chain broken in s (first reason wins) and the maps untrusted.
  * lost: changes may have been missed: they take an LSN of their own (the
  * engine log has no record for it, so no log restore crosses it), and the
- * rolling checksum is no longer known (a full backup re-bases it). */
+ * rolling checksum is no longer known (and stays so: re-basing it on a
+ * full backup's image is not built yet). */
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
 
 /* Walk the engine log at fd from its first record while records are
