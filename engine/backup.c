@@ -329,7 +329,7 @@ int eng_backup(catalog *cat, const char *db_path, const eng_backup_opts *o,
          * leaves the map as it was. */
         if (rc)
             cap_epoch_abort(eng_snap_capture(j.snap));
-        else if (cap_epoch_commit(eng_snap_capture(j.snap), j.hdr.checkpoint_lsn, &post))
+        else if (cap_epoch_commit(eng_snap_capture(j.snap), j.hdr.checkpoint_lsn, j.hdr.db_pages, &post))
             fprintf(stderr, "yedek: warning: the DCM keeps its old base (%s); the next diff"
                             " compares every extent\n", post.msg);
     }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "dcm.h"
@@ -39,6 +40,11 @@ typedef struct ahead {
     yerr err;
     uint64_t *hashes;       /* the reader's until it is joined */
     uint64_t cksum;         /* ditto */
+    /* The page hashes, for capture to re-base a checksum it lost
+     * (cap_rebase_open): -1 when not wanted; the reader's until joined. */
+    int rebase_fd;
+    int rebase_ok;
+    uint8_t *rebase_buf;    /* a block's page hashes, 8 bytes each */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } ahead;
@@ -96,9 +102,18 @@ static void *ahead_main(void *arg)
         for (size_t x = 0; x < len; x += FMT_DCM_EXTENT) {
             size_t k = len - x < FMT_DCM_EXTENT ? len - x : FMT_DCM_EXTENT;
             a->hashes[(off + x) / FMT_DCM_EXTENT] = XXH3_64bits(b + x, k);
-            for (size_t p = x; p < x + k; p += ps)
-                a->cksum ^= cap_page_hash((uint32_t)((off + p) / ps) + 1, b + p, ps);
+            for (size_t p = x; p < x + k; p += ps) {
+                uint64_t h = cap_page_hash((uint32_t)((off + p) / ps) + 1, b + p, ps);
+                a->cksum ^= h;
+                if (a->rebase_fd >= 0)
+                    fmt_put_le64(a->rebase_buf + p / ps * 8, h);
+            }
         }
+        /* Advice for capture: a failed write only keeps its checksum
+         * unknown. */
+        if (a->rebase_fd >= 0 && a->rebase_ok
+            && fmt_pwrite_full(a->rebase_fd, a->rebase_buf, len / ps * 8, off / ps * 8) != 0)
+            a->rebase_ok = 0;
         pthread_mutex_lock(&a->mu);
         a->read = n + 1;
         pthread_cond_broadcast(&a->cv);
@@ -133,8 +148,10 @@ static int write_blocks(ahead *a, yerr *e)
 }
 
 /* The image into the media: *cksum gets its rolling checksum, hashes one
- * XXH3-64 per extent. */
-static int copy_image(bk_job *j, uint64_t size, uint64_t *hashes, uint64_t *cksum, yerr *e)
+ * XXH3-64 per extent; rebase_fd (>= 0) the page hashes, *rebase_ok whether
+ * they were all written. */
+static int copy_image(bk_job *j, uint64_t size, uint64_t *hashes, uint64_t *cksum,
+                      int rebase_fd, int *rebase_ok, yerr *e)
 {
     ahead a;
     pthread_t th;
@@ -144,6 +161,11 @@ static int copy_image(bk_job *j, uint64_t size, uint64_t *hashes, uint64_t *cksu
     a.j = j;
     a.size = size;
     a.hashes = hashes;
+    a.rebase_fd = rebase_fd;
+    a.rebase_ok = rebase_fd >= 0;
+    if (rebase_fd >= 0
+        && !(a.rebase_buf = malloc(FMT_MEDIA_BLOCK / 512 * 8))) /* the smallest pages */
+        a.rebase_fd = -1, a.rebase_ok = 0;
     for (int i = 0; i < AHEAD_BUFS; i++)
         if (!(a.buf[i] = i == 0 ? j->buf : malloc(FMT_MEDIA_BLOCK))) {
             rc = yerr_oom(e);
@@ -168,12 +190,14 @@ static int copy_image(bk_job *j, uint64_t size, uint64_t *hashes, uint64_t *cksu
         pthread_mutex_unlock(&a.mu);
         pthread_join(th, NULL);
         *cksum = a.cksum;
+        *rebase_ok = a.rebase_ok;
     }
     pthread_cond_destroy(&a.cv);
     pthread_mutex_destroy(&a.mu);
 out:
     for (int i = 1; i < AHEAD_BUFS; i++)
         free(a.buf[i]);
+    free(a.rebase_buf);
     return rc;
 }
 
@@ -183,11 +207,24 @@ int bk_full_write(bk_job *j, yerr *e)
     uint32_t n_ext = (uint32_t)((size + FMT_DCM_EXTENT - 1) / FMT_DCM_EXTENT);
     uint64_t *hashes = malloc((size_t)(n_ext ? n_ext : 1) * sizeof *hashes);
     const fmt_cstate *st = &j->point->state;
-    int rc;
+    int rc, rebase_fd = -1, rebase_ok = 0;
 
     if (!hashes)
         return yerr_oom(e);
-    rc = copy_image(j, size, hashes, &cksum, e);
+    /* A base full brings back a checksum capture lost: it hands capture
+     * the hash of every page it reads (see cap_rebase_open). */
+    if (!st->cksum_known && st->recovery == FMT_RECOVERY_FULL && !j->o->copy_only) {
+        yerr ignored;
+        yerr_clear(&ignored);
+        if (cap_rebase_open(eng_snap_capture(j->snap), &rebase_fd, &ignored))
+            rebase_fd = -1;
+    }
+    rc = copy_image(j, size, hashes, &cksum, rebase_fd, &rebase_ok, e);
+    if (rebase_fd >= 0) {
+        close(rebase_fd);
+        if (!rebase_ok || rc)
+            cap_rebase_cancel(eng_snap_capture(j->snap));
+    }
     if (!rc)
         rc = fmt_media_write_hashes(j->w, hashes, n_ext, e);
     free(hashes);

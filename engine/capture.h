@@ -136,12 +136,25 @@ enum cap_point_flags {
 int cap_point_take(capture *c, int flags, cap_point *p, yerr *e);
 void cap_point_free(cap_point *p);
 
-/* A base full at `lsn` was published: its epoch's map becomes the DCM, and
- * a broken chain starts again at `lsn` (the log keeps records from there;
- * unless anything broke while the full ran). */
-int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e);
-/* A base full failed: its epoch's map goes. */
+/* A base full at `lsn`, of `pages` pages, was published: its epoch's map
+ * becomes the DCM, a broken chain starts again at `lsn` (the log keeps
+ * records from there), and a lost checksum is re-based (cap_rebase_open);
+ * unless anything broke while the full ran. */
+int cap_epoch_commit(capture *c, uint64_t lsn, uint32_t pages, yerr *e);
+/* A base full failed: its epoch's map goes (and any page hashes it wrote
+ * for cap_rebase_open). */
 void cap_epoch_abort(capture *c);
+
+/* A rolling checksum capture no longer knows (after a break that may hide
+ * changes) comes back with the next base full in FULL recovery: the full
+ * writes the hash (cap_page_hash) of every page of its image, page 1
+ * first, as u64 little-endian, into the file this opens (for writing,
+ * emptied); cap_epoch_commit then takes them as the page hashes at the
+ * full's LSN, brings them forward through the engine log's records since,
+ * and the checksum is known again.  *fd is the caller's to close; a full
+ * that could not write them all calls cap_rebase_cancel. */
+int cap_rebase_open(capture *c, int *fd, yerr *e);
+void cap_rebase_cancel(capture *c);
 
 /* A log backup saved the records below `lsn`, which start at byte `off`
  * of the engine log: drop them (one header write, then a hole). */

@@ -97,6 +97,13 @@ static void break_unseen(step *st, const char *what)
                                   " capture read it (by a process without capture, or the file"
                                   " was replaced)", what);
     cap_break_state(st->s, st->m, why, 1);
+    /* The break is recorded; from here the file as it is now is what
+     * capture stands on.  Without this every later step would find the
+     * same difference and break the maps again, and no full backup could
+     * ever start a trusted epoch. */
+    st->s->stamp_known = cap_stat_stamp(st->c->db_path, &st->s->stamp_size,
+                                        &st->s->stamp_mtime_ns, NULL, NULL) == 0;
+    st->s->change_counter = db_change_counter(st);
 }
 
 /* The database file itself: still the same file, still in WAL mode, not
@@ -154,7 +161,7 @@ static int drop_pages(step *st, uint32_t db_pages, yerr *e)
 /* The page hashes lag behind the state (a step died between saving its
  * state and applying its hashes): bring them forward from the records the
  * engine log holds.  Without page images that is impossible, and the
- * checksum becomes unknown (for good: nothing re-bases it yet). */
+ * checksum becomes unknown until a base full re-bases it. */
 static int redo_hashes(step *st, yerr *e)
 {
     fmt_cstate *s = st->s;
@@ -193,7 +200,7 @@ static int redo_hashes(step *st, yerr *e)
 /* The first step after the machine restarted: the steps before it did not
  * fsync, so check what reached the disk.  A log that ends early breaks the
  * chain (records of committed transactions are gone); page hashes that no
- * longer add up to the checksum only make it unknown. */
+ * longer add up to the checksum only make it unknown (until a full). */
 static void check_after_restart(step *st)
 {
     fmt_cstate *s = st->s;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cap_backup_lock(const char *db_path, int *fd, int *busy, yerr *e)
@@ -202,7 +203,100 @@ int cap_log_cut(capture *c, uint64_t lsn, uint64_t off, yerr *e)
     return rc ? e->code : 0;
 }
 
-int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e)
+#define REBASE_FILE "pagehash.next"
+
+int cap_rebase_open(capture *c, int *fd, yerr *e)
+{
+    char path[PATH_MAX];
+    if (cap_path(c, REBASE_FILE, path, sizeof path, e))
+        return e->code;
+    *fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return yerr_set(e, YERR_FAIL, "open %s: %s", path, strerror(errno));
+    return 0;
+}
+
+static void rebase_drop(const capture *c)
+{
+    char path[PATH_MAX];
+    yerr ignored;
+    if (cap_path(c, REBASE_FILE, path, sizeof path, &ignored) == 0)
+        unlink(path);
+}
+
+void cap_rebase_cancel(capture *c)
+{
+    yerr ignored;
+    if (cap_lock(c, &ignored))
+        return;
+    rebase_drop(c);
+    cap_unlock(c);
+}
+
+
+/* The page hashes a base full wrote at `lsn` become the table, the engine
+ * log's records since bring it forward, and the checksum is known again.
+ * Best effort: when anything is missing the checksum stays unknown (and
+ * the table, which nothing trusts while it is, may be half rewritten). */
+static void rebase(capture *c, fmt_cstate *s, uint64_t lsn, uint32_t pages_at_lsn)
+{
+    char path[PATH_MAX];
+    uint8_t buf[8 * 4096];
+    uint64_t ignored = 0, at = lsn, off = 0, x = 0;
+    fmt_elog_reader *r = NULL;
+    fmt_elog_file_hdr fh;
+    fmt_elog_rec rec;
+    char name[FMT_ELOG_NAME_MAX + 1];
+    uint32_t pages = 0, pgno;
+    struct stat st;
+    ssize_t n;
+    yerr e;
+    int fd = -1, log_fd = -1, more = 0;
+
+    yerr_clear(&e);
+    if (!c->full || !c->ph || cap_path(c, REBASE_FILE, path, sizeof path, &e)
+        || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0
+        || (uint64_t)st.st_size != (uint64_t)pages_at_lsn * 8)
+        goto out; /* not every page of the full's image: nothing to go on */
+    for (uint64_t done = 0; done < (uint64_t)st.st_size; done += (uint64_t)n) {
+        n = pread(fd, buf, sizeof buf, (off_t)done);
+        if (n <= 0 || n % 8)
+            goto out;
+        for (ssize_t i = 0; i < n; i += 8)
+            if (cap_pagehash_set(c->ph, ++pages, fmt_get_le64(buf + i), &ignored, &e))
+                goto out;
+    }
+    if (cap_pagehash_truncate(c->ph, pages, &ignored, &e)
+        || open_log(c, O_RDONLY, &log_fd, &fh, &e) || find_record(log_fd, lsn, s->log_end, &off, &e)
+        || fmt_elog_reader_open(log_fd, &r, NULL, &e))
+        goto out;
+    fmt_elog_reader_seek(r, off);
+    while (at < s->next_lsn && (more = fmt_elog_next(r, &rec, name, &e)) == 1 && rec.lsn_start == at) {
+        while ((more = fmt_elog_page(r, &pgno, NULL, &e)) == 1)
+            if (cap_pagehash_set(c->ph, pgno, fmt_elog_page_hash(r), &ignored, &e))
+                goto out;
+        if (more < 0 || (rec.kind == FMT_ELOG_TXN
+                         && cap_pagehash_truncate(c->ph, rec.db_pages, &ignored, &e)))
+            goto out;
+        at = rec.lsn_end;
+    }
+    if (at != s->next_lsn)
+        goto out;
+    for (uint32_t p = 1; p <= s->db_pages; p++)
+        x ^= cap_pagehash_get(c->ph, p);
+    s->db_cksum = x;
+    s->cksum_known = 1;
+    s->hashes_lsn = s->next_lsn;
+    s->hashes_off = s->log_end;
+out:
+    fmt_elog_reader_free(r);
+    if (log_fd >= 0)
+        close(log_fd);
+    if (fd >= 0)
+        close(fd);
+}
+
+int cap_epoch_commit(capture *c, uint64_t lsn, uint32_t pages, yerr *e)
 {
     cap_maps m;
     fmt_cstate s;
@@ -218,6 +312,9 @@ int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e)
         cap_maps_free(&m);
         goto out; /* not this full's epoch (its map was lost): the DCM stays as it was */
     }
+    /* A trusted next map says nothing broke since the full's snapshot. */
+    if (!s.cksum_known && m.next.trusted)
+        rebase(c, &s, lsn, pages);
     if (s.broken && m.next.trusted && s.break_lsn <= lsn) {
         /* Nothing broke since the full's snapshot: a new chain starts there. */
         if (open_log(c, O_RDONLY, &fd, &fh, e) == 0 && find_record(fd, lsn, s.log_end, &off, e) == 0
@@ -236,6 +333,7 @@ int cap_epoch_commit(capture *c, uint64_t lsn, yerr *e)
         cap_maps_drop_next(c);
     cap_maps_free(&m);
 out:
+    rebase_drop(c);
     if (fd >= 0)
         close(fd);
     cap_unlock(c);
@@ -248,5 +346,6 @@ void cap_epoch_abort(capture *c)
     if (cap_lock(c, &ignored))
         return;
     cap_maps_drop_next(c);
+    rebase_drop(c);
     cap_unlock(c);
 }

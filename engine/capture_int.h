@@ -118,8 +118,8 @@ int cap_maps_init_dir(const char *dir, uint64_t size, uint64_t lsn, yerr *e);
 /* Mark the chain broken in s (first reason wins) and the maps untrusted.
  * lost: changes may have been missed: they take an LSN of their own (the
  * engine log has no record for it, so no log restore crosses it), and the
- * rolling checksum is no longer known (and stays so: re-basing it on a
- * full backup's image is not built yet). */
+ * rolling checksum is no longer known (until a base full re-bases it:
+ * cap_rebase_open). */
 void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
 
 /* Walk the engine log at fd from its first record while records are

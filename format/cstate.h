@@ -55,7 +55,7 @@ typedef struct fmt_cstate {
     uint64_t log_end;      /* end of the engine log's valid records */
     int64_t last_commit_time;
     uint32_t db_pages;     /* database size after the last transaction */
-    int cksum_known;       /* 0 after a break that may hide changes, for good */
+    int cksum_known;       /* 0 after a break until a base full re-bases it */
     uint64_t db_cksum;     /* rolling checksum after the last transaction */
     uint32_t change_counter; /* database header bytes 24..27 */
     uint64_t commits_used; /* commit-time journal entries consumed */

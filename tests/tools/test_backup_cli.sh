@@ -226,12 +226,36 @@ expect_err_has "broken"
 expect_error_format hint
 backup diff "$DB"
 expect_jq '.scanned == true and (.scan_reason | test("not trusted"))' "the diff after a break scans"
+expect_exit 0 "$YEDEK" --json status "$DB"
+expect_jq '.db_checksum == null' "after a break that may hide changes the rolling checksum is unknown"
 backup full "$DB"
 NEWFULL_LSN=$(field last_lsn)
+expect_exit 0 "$YEDEK" --json status "$DB"
+expect_jq '.db_checksum != null' "the base full re-based the rolling checksum"
 backup log "$DB"
 expect_jq ".backup.begins_log_chain == 1 and .backup.first_lsn <= $NEWFULL_LSN" "a new chain begins at the new full"
 backup diff "$DB"
 expect_jq '.scanned == false' "the DCM is trusted again after the full"
+
+# ... and to the right value, on a database of its own: after a write
+# without capture, a base full re-bases the checksum; a later full compares
+# its image with it (it would break the chain, with a warning, if they
+# differed), and a restore proves the whole database against it.
+RB=$TMP/rebase/app.db
+mkdir -p "$TMP/rebase"
+sqlite3 "$RB" "PRAGMA journal_mode=WAL; CREATE TABLE t(v);" >/dev/null
+"$YEDEK" init "$RB" >/dev/null
+"$YEDEK" sql "$RB" "INSERT INTO t VALUES ('captured')"
+sqlite3 "$RB" "INSERT INTO t VALUES ('behind capture''s back')"
+expect_exit 0 "$YEDEK" -r "$TMP/rebase/repo" --json backup full "$RB"
+"$YEDEK" sql "$RB" "INSERT INTO t VALUES ('after the re-base')"
+expect_exit 0 "$YEDEK" -r "$TMP/rebase/repo" --json backup full "$RB" --copy-only
+expect_err_lacks "differs from what capture recorded"
+expect_exit 0 "$YEDEK" -r "$TMP/rebase/repo" --json backup log "$RB"
+expect_exit 0 "$YEDEK" -r "$TMP/rebase/repo" --json restore app --to "$TMP/rebase/restored.db"
+expect_jq '.checksum_verified == true' "a restore after the re-base checks the rolling checksum"
+expect_eq "the restored rows" "captured,behind capture's back,after the re-base" \
+    "$(sqlite3 "$TMP/rebase/restored.db" "SELECT group_concat(v) FROM t")"
 
 # ---- a full disk and kill -9: nothing registered, the next backup works -------
 before=$(rows)
