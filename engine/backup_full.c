@@ -103,7 +103,7 @@ static void *ahead_main(void *arg)
             size_t k = len - x < FMT_DCM_EXTENT ? len - x : FMT_DCM_EXTENT;
             a->hashes[(off + x) / FMT_DCM_EXTENT] = XXH3_64bits(b + x, k);
             for (size_t p = x; p < x + k; p += ps) {
-                uint64_t h = cap_page_hash((uint32_t)((off + p) / ps) + 1, b + p, ps);
+                uint64_t h = fmt_page_hash((uint32_t)((off + p) / ps) + 1, b + p, ps);
                 a->cksum ^= h;
                 if (a->rebase_fd >= 0)
                     fmt_put_le64(a->rebase_buf + p / ps * 8, h);

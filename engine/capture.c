@@ -82,13 +82,11 @@ static int read_file(const char *path, char *buf, size_t size, size_t *len, yerr
     return 0;
 }
 
-/* Capture steps skip the fsyncs: a crash of the process loses nothing (the
- * page cache keeps every write, in order), and after a power failure the
- * files fail closed (an older state re-captures from an older position; a
- * map that does not cover the state's LSN is not trusted).  The engine log
- * itself is synced before any state that points into it is written. */
-int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
-                        int keep_prev, int sync, yerr *e)
+/* Files no step rewrites in place (a new one, one that changed size, or
+ * one that must be synced) are written whole under a temporary name and
+ * renamed over the old: a crash leaves one or the other. */
+int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len, int sync,
+                     yerr *e)
 {
     char tmp[PATH_MAX], path[PATH_MAX];
     int fd;
@@ -105,18 +103,6 @@ int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t 
         return e->code;
     }
     close(fd);
-    if (keep_prev) {
-        /* The copy cap_state_load falls back on: a second name for the
-         * current file, so `name` itself never disappears. */
-        char prev[PATH_MAX];
-        snprintf(prev, sizeof prev, "%s/%s.prev", dir, name);
-        unlink(prev);
-        if (link(path, prev) != 0 && errno != ENOENT) {
-            yerr_set(e, YERR_FAIL, "link %s: %s", prev, strerror(errno));
-            unlink(tmp);
-            return e->code;
-        }
-    }
     if (rename(tmp, path) != 0) {
         yerr_set(e, YERR_FAIL, "rename %s: %s", tmp, strerror(errno));
         unlink(tmp);
@@ -143,7 +129,7 @@ int cap_write_inplace(const char *dir, const char *name, const void *buf, size_t
     }
     if (fd >= 0)
         close(fd);
-    return cap_write_atomic(dir, name, buf, len, 0, 0, e);
+    return cap_write_atomic(dir, name, buf, len, 0, e);
 }
 
 static int access_missing(const capture *c, const char *name)
@@ -262,7 +248,7 @@ int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e)
     char buf[CAP_STATE_FILE];
     if (state_bytes(s, buf, e))
         return e->code;
-    return cap_write_atomic(dir, "state", buf, sizeof buf, 1, sync, e);
+    return cap_write_atomic(dir, "state", buf, sizeof buf, sync, e);
 }
 
 int cap_state_save(const capture *c, const fmt_cstate *s, yerr *e)

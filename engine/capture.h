@@ -147,7 +147,7 @@ void cap_epoch_abort(capture *c);
 
 /* A rolling checksum capture no longer knows (after a break that may hide
  * changes) comes back with the next base full in FULL recovery: the full
- * writes the hash (cap_page_hash) of every page of its image, page 1
+ * writes the hash (fmt_page_hash) of every page of its image, page 1
  * first, as u64 little-endian, into the file this opens (for writing,
  * emptied); cap_epoch_commit then takes them as the page hashes at the
  * full's LSN, brings them forward through the engine log's records since,

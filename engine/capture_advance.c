@@ -133,7 +133,7 @@ static int check_database(step *st, yerr *e)
 static int take_page(step *st, uint32_t pgno, yerr *e)
 {
     cap_pagecache *pc = st->c->pcache;
-    uint64_t h = cap_page_hash(pgno, st->page, st->c->page_size);
+    uint64_t h = fmt_page_hash(pgno, st->page, st->c->page_size);
     st->s->db_cksum ^= cap_hash_batch_get(st->batch, st->ph, pgno) ^ h;
     if (cap_hash_batch_set(st->batch, pgno, h, e)
         || cap_maps_mark(st->m, (uint64_t)(pgno - 1) * st->c->page_size, e)

@@ -44,7 +44,7 @@ static int save_one(const char *dir, const char *name, const fmt_dcm *d, int syn
     int rc;
     if (fmt_dcm_encode(d, &buf, &len, e))
         return e->code;
-    rc = sync ? cap_write_atomic(dir, name, buf, len, 0, sync, e)
+    rc = sync ? cap_write_atomic(dir, name, buf, len, sync, e)
               : cap_write_inplace(dir, name, buf, len, e);
     free(buf);
     return rc;

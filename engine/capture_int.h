@@ -74,9 +74,9 @@ int cap_state_save_dir(const char *dir, const fmt_cstate *s, int sync, yerr *e);
 int cap_state_save_light(const capture *c, const fmt_cstate *s, yerr *e);
 
 /* Write a small file in dir atomically: temporary name, optional fsync,
- * rename (keep_prev: the old file stays as NAME.prev). */
-int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
-                     int keep_prev, int sync, yerr *e);
+ * rename. */
+int cap_write_atomic(const char *dir, const char *name, const void *buf, size_t len, int sync,
+                     yerr *e);
 
 /* Steps rewrite their files in place: a file of len bytes, at most one
  * page, gets one pwrite, and no inode is made or freed (on some

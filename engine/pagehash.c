@@ -18,11 +18,6 @@ struct cap_pagehash {
     uint32_t n_slots; /* pages the mapping holds */
 };
 
-uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size)
-{
-    return fmt_page_hash(pgno, page, page_size);
-}
-
 static int map_slots(cap_pagehash *h, uint32_t want, yerr *e)
 {
     uint32_t n = h->n_slots ? h->n_slots : 1024;
@@ -127,7 +122,7 @@ int cap_pagehash_scan(cap_pagehash *h, int db_fd, uint64_t *cksum, uint32_t *pag
     while ((n = pread(db_fd, page, h->page_size, (off_t)pgno * h->page_size))
            == (ssize_t)h->page_size) {
         pgno++;
-        if (cap_pagehash_set(h, pgno, cap_page_hash(pgno, page, h->page_size), cksum, e))
+        if (cap_pagehash_set(h, pgno, fmt_page_hash(pgno, page, h->page_size), cksum, e))
             break;
     }
     if (!e->code && n < 0)

@@ -17,13 +17,10 @@
 
 #include <stdint.h>
 
+#include "elog.h" /* fmt_page_hash: the hash of one page */
 #include "error.h"
 
 typedef struct cap_pagehash cap_pagehash;
-
-/* The hash of one page as the checksum counts it (0 for the lock-byte
- * page, which SQLite never writes). */
-uint64_t cap_page_hash(uint32_t pgno, const uint8_t *page, uint32_t page_size);
 
 /* Open (creating) the hash file at path.  Ownership: caller frees with
  * cap_pagehash_close. */

@@ -37,7 +37,7 @@ static int xor_pages(int fd, uint32_t page_size, uint32_t first, uint32_t count,
                             errno ? strerror(errno) : "short read");
         }
         for (uint32_t i = 0; i < n; i++)
-            *cksum ^= cap_page_hash(p + i, buf + (size_t)i * page_size, page_size);
+            *cksum ^= fmt_page_hash(p + i, buf + (size_t)i * page_size, page_size);
         done += n;
     }
     free(buf);
@@ -55,7 +55,7 @@ static int xor_zero_pages(uint32_t page_size, uint32_t from, uint32_t to, uint64
     if (!(zero = calloc(1, page_size)))
         return yerr_oom(e);
     for (uint32_t p = from; p <= to && p; p++)
-        *cksum ^= cap_page_hash(p, zero, page_size);
+        *cksum ^= fmt_page_hash(p, zero, page_size);
     free(zero);
     return 0;
 }
@@ -89,7 +89,7 @@ int eng_image_write(int fd, const uint8_t *data, size_t len, uint64_t off, uint3
             if (xor_zero_pages(page_size, s->pages + 1, (uint32_t)first - 1, &s->cksum, e))
                 return e->code;
             for (uint64_t i = 0; i < n; i++)
-                s->cksum ^= cap_page_hash((uint32_t)(first + i), data + i * page_size,
+                s->cksum ^= fmt_page_hash((uint32_t)(first + i), data + i * page_size,
                                           page_size);
             if (last > s->pages)
                 s->pages = (uint32_t)last;

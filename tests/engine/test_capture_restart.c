@@ -15,11 +15,13 @@
  *       CAP_WAL_SOFT_MAX while the worker defers checkpoints, and every
  *       transaction is captured;
  *   (e) a process with capture running forks, and the child writes through
- *       a connection of its own (the capture thread is the parent's): every
+ *       a connection of its own, then closes the one it inherited (the
+ *       capture thread is the parent's): the child finishes, every
  *       transaction of both is captured, and the chain stays intact.
  * Prints "N passed, M failed"; exits non-zero on failure.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,7 +218,7 @@ static void case_fork(const char *dir)
     sqlite3 *conn = NULL;
     cap_status s;
     pid_t pid;
-    int status = -1;
+    int status = 0x7f; /* not "exited" until waitpid says so */
 
     check(new_db(dir, "fork", db, sizeof db) == 0, "(e) set-up");
     /* The parent keeps a connection open, so its capture (and thread) are
@@ -226,11 +228,23 @@ static void case_fork(const char *dir)
                      == SQLITE_OK,
           "(e) the parent writes");
     pid = fork();
-    if (pid == 0)
-        _exit(write_rows(db, 300) == SQLITE_OK ? 0 : 1);
-    check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)
-              && WEXITSTATUS(status) == 0,
-          "(e) the child wrote 300 rows and exited");
+    if (pid == 0) {
+        /* The child writes, then closes the connection it inherited: its
+         * last reference to the capture, whose thread lives only in the
+         * parent (stopping it here would wait for ever). */
+        int rc = write_rows(db, 300);
+        sqlite3_close(conn);
+        _exit(rc == SQLITE_OK ? 0 : 1);
+    }
+    /* At most 30 s: a child that waits for its parent's thread never ends. */
+    for (int i = 0; pid > 0 && i < 3000 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        usleep(10000);
+    if (pid > 0 && !WIFEXITED(status)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "(e) the child wrote 300 rows, closed its connections and exited");
     check(sqlite3_exec(conn, "INSERT INTO items(a) VALUES('parent again')", NULL, NULL, NULL)
               == SQLITE_OK,
           "(e) the parent writes again");
