@@ -162,39 +162,40 @@ static int drop_pages(step *st, uint32_t db_pages, yerr *e)
  * state and applying its hashes): bring them forward from the records the
  * engine log holds.  Without page images that is impossible, and the
  * checksum becomes unknown until a base full re-bases it. */
-static int redo_hashes(step *st, yerr *e)
+void cap_hashes_forward(cap_pagehash *ph, int log_fd, uint64_t *lsn, uint64_t *off, uint64_t to)
 {
-    fmt_cstate *s = st->s;
     fmt_elog_reader *r = NULL;
     fmt_elog_rec rec;
     char name[FMT_ELOG_NAME_MAX + 1];
     uint64_t ignored = 0;
     uint32_t pgno;
-    int more;
+    yerr e;
+    int more = 0;
 
-    if (!st->c->full || !s->cksum_known || s->hashes_lsn > s->next_lsn
-        || fmt_elog_reader_open(st->log_fd, &r, NULL, e)) {
-        s->cksum_known = 0;
-        yerr_clear(e);
-        return 0;
-    }
-    fmt_elog_reader_seek(r, s->hashes_off);
-    while (s->hashes_lsn < s->next_lsn && (more = fmt_elog_next(r, &rec, name, e)) == 1) {
-        if (rec.lsn_start != s->hashes_lsn)
-            break;
-        while ((more = fmt_elog_page(r, &pgno, NULL, e)) == 1)
-            if (cap_pagehash_set(st->ph, pgno, fmt_elog_page_hash(r), &ignored, e))
+    yerr_clear(&e);
+    if (fmt_elog_reader_open(log_fd, &r, NULL, &e))
+        return;
+    fmt_elog_reader_seek(r, *off);
+    while (*lsn < to && fmt_elog_next(r, &rec, name, &e) == 1 && rec.lsn_start == *lsn) {
+        while ((more = fmt_elog_page(r, &pgno, NULL, &e)) == 1)
+            if (cap_pagehash_set(ph, pgno, fmt_elog_page_hash(r), &ignored, &e))
                 break;
-        if (more < 0 || e->code || cap_pagehash_truncate(st->ph, rec.db_pages, &ignored, e))
+        if (more != 0 || (rec.kind == FMT_ELOG_TXN
+                          && cap_pagehash_truncate(ph, rec.db_pages, &ignored, &e)))
             break;
-        s->hashes_lsn = rec.lsn_end;
-        s->hashes_off = fmt_elog_reader_offset(r);
+        *lsn = rec.lsn_end;
+        *off = fmt_elog_reader_offset(r);
     }
     fmt_elog_reader_free(r);
+}
+
+static void redo_hashes(step *st)
+{
+    fmt_cstate *s = st->s;
+    if (st->c->full && s->cksum_known && s->hashes_lsn <= s->next_lsn)
+        cap_hashes_forward(st->ph, st->log_fd, &s->hashes_lsn, &s->hashes_off, s->next_lsn);
     if (s->hashes_lsn != s->next_lsn)
         s->cksum_known = 0;
-    yerr_clear(e);
-    return 0;
 }
 
 /* The first step after the machine restarted: the steps before it did not
@@ -479,8 +480,8 @@ int cap_advance_locked(capture *c, int close_gen, const uint32_t *succ, yerr *e)
         goto out;
     if (c->boot_id[0] && strcmp(s.boot_id, c->boot_id) != 0)
         check_after_restart(&st);
-    if (s.hashes_lsn != s.next_lsn && redo_hashes(&st, e))
-        goto out;
+    if (s.hashes_lsn != s.next_lsn)
+        redo_hashes(&st);
     if (read_wal(&st, e) == 0) {
         st.dcm_changed = st.dcm_changed || m.cur.trusted + 2 * m.next.trusted != st.dcm_trusted_before;
         finish(&st, &before, close_gen, succ, e);

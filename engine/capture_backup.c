@@ -243,15 +243,12 @@ static void rebase(capture *c, fmt_cstate *s, uint64_t lsn, uint32_t pages_at_ls
     char path[PATH_MAX];
     uint8_t buf[8 * 4096];
     uint64_t ignored = 0, at = lsn, off = 0, x = 0;
-    fmt_elog_reader *r = NULL;
     fmt_elog_file_hdr fh;
-    fmt_elog_rec rec;
-    char name[FMT_ELOG_NAME_MAX + 1];
-    uint32_t pages = 0, pgno;
+    uint32_t pages = 0;
     struct stat st;
     ssize_t n;
     yerr e;
-    int fd = -1, log_fd = -1, more = 0;
+    int fd = -1, log_fd = -1;
 
     yerr_clear(&e);
     if (!c->full || !c->ph || cap_path(c, REBASE_FILE, path, sizeof path, &e)
@@ -267,19 +264,9 @@ static void rebase(capture *c, fmt_cstate *s, uint64_t lsn, uint32_t pages_at_ls
                 goto out;
     }
     if (cap_pagehash_truncate(c->ph, pages, &ignored, &e)
-        || open_log(c, O_RDONLY, &log_fd, &fh, &e) || find_record(log_fd, lsn, s->log_end, &off, &e)
-        || fmt_elog_reader_open(log_fd, &r, NULL, &e))
+        || open_log(c, O_RDONLY, &log_fd, &fh, &e) || find_record(log_fd, lsn, s->log_end, &off, &e))
         goto out;
-    fmt_elog_reader_seek(r, off);
-    while (at < s->next_lsn && (more = fmt_elog_next(r, &rec, name, &e)) == 1 && rec.lsn_start == at) {
-        while ((more = fmt_elog_page(r, &pgno, NULL, &e)) == 1)
-            if (cap_pagehash_set(c->ph, pgno, fmt_elog_page_hash(r), &ignored, &e))
-                goto out;
-        if (more < 0 || (rec.kind == FMT_ELOG_TXN
-                         && cap_pagehash_truncate(c->ph, rec.db_pages, &ignored, &e)))
-            goto out;
-        at = rec.lsn_end;
-    }
+    cap_hashes_forward(c->ph, log_fd, &at, &off, s->next_lsn);
     if (at != s->next_lsn)
         goto out;
     for (uint32_t p = 1; p <= s->db_pages; p++)
@@ -289,7 +276,6 @@ static void rebase(capture *c, fmt_cstate *s, uint64_t lsn, uint32_t pages_at_ls
     s->hashes_lsn = s->next_lsn;
     s->hashes_off = s->log_end;
 out:
-    fmt_elog_reader_free(r);
     if (log_fd >= 0)
         close(log_fd);
     if (fd >= 0)

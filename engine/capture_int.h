@@ -128,6 +128,14 @@ void cap_break_state(fmt_cstate *s, cap_maps *m, const char *reason, int lost);
  * is no engine log. */
 int cap_log_valid_end(int fd, uint64_t limit, uint64_t *end, uint64_t *lsn_end);
 
+/* Bring the page hashes forward through the engine log's records, from
+ * the one starting at LSN *lsn (at byte *off of the log) to `to`, with the
+ * hashes the records carry; *lsn and *off follow each record applied.  It
+ * stops short (*lsn < to) at a record that does not follow on or cannot be
+ * read. */
+void cap_hashes_forward(cap_pagehash *ph, int log_fd, uint64_t *lsn, uint64_t *off,
+                        uint64_t to);
+
 /* The machine's boot id ("" when the system does not say). */
 void cap_boot_id(char out[37]);
 

@@ -14,6 +14,13 @@
  *   (d) a steady writer through one connection: the WAL stays within
  *       CAP_WAL_SOFT_MAX while the worker defers checkpoints, and every
  *       transaction is captured;
+ *   (f) the page hashes lag the state (a step died between saving the
+ *       state and applying them): the next step brings them forward from
+ *       the engine log, the checksum stays known, and it is still the
+ *       database's after more writes;
+ *   (g) a checksum lost to a write without capture is re-based from a base
+ *       full's page hashes and brought forward through the transactions
+ *       that committed while the full ran;
  *   (e) a process with capture running forks, and the child writes through
  *       a connection of its own, then closes the one it inherited (the
  *       capture thread is the parent's): the child finishes, every
@@ -32,7 +39,9 @@
 
 #include "capture.h"
 #include "cstate.h"
+#include "elog.h"
 #include "oracle_common.h"
+#include "replay.h"
 #include "vfs.h"
 
 static checks g_checks;
@@ -212,6 +221,110 @@ static void case_bounded_wal(const char *dir)
           (unsigned long long)s.state.next_lsn, n + 1);
 }
 
+/* The rolling checksum of the database file itself (no WAL: every
+ * connection is closed, the last one checkpointed). */
+static int file_cksum(const char *db, uint32_t page_size, uint64_t *ck)
+{
+    struct stat st;
+    yerr e;
+    int fd = open(db, O_RDONLY), rc;
+    yerr_clear(&e);
+    rc = fd < 0 || fstat(fd, &st) != 0
+         || eng_image_checksum(fd, page_size, (uint32_t)(st.st_size / page_size), ck, &e);
+    if (fd >= 0)
+        close(fd);
+    return rc ? -1 : 0;
+}
+
+static void case_hashes_lag(const char *dir)
+{
+    char db[PATH_MAX], ph[PATH_MAX], keep[PATH_MAX];
+    fmt_cstate s1, s2;
+    cap_status st;
+    uint64_t truth = 0;
+
+    check(new_db(dir, "lag", db, sizeof db) == 0 && write_rows(db, 10) == SQLITE_OK
+              && state_file(db, &s1, 0) == 0,
+          "(f) set-up");
+    snprintf(ph, sizeof ph, "%s%s/pagehash", db, CAP_DIR_SUFFIX);
+    snprintf(keep, sizeof keep, "%s/lag.pagehash", dir);
+    check(copy_file(ph, keep) == 0 && write_rows(db, 10) == SQLITE_OK
+              && state_file(db, &s2, 0) == 0 && s2.hashes_lsn == s2.next_lsn,
+          "(f) ten more transactions, their hashes applied");
+    /* Back to the hashes of the first ten, as if the step had died. */
+    s2.hashes_lsn = s1.hashes_lsn;
+    s2.hashes_off = s1.hashes_off;
+    check(copy_file(keep, ph) == 0 && state_file(db, &s2, 1) == 0, "(f) hashes made to lag");
+    check(status_of(db, &st) == 0 && st.state.cksum_known
+              && st.state.hashes_lsn == st.state.next_lsn,
+          "(f) the next step brought them forward (checksum known: %d)", st.state.cksum_known);
+    check(write_rows(db, 5) == SQLITE_OK && status_of(db, &st) == 0 && st.state.cksum_known
+              && file_cksum(db, st.state.page_size, &truth) == 0 && truth == st.state.db_cksum,
+          "(f) after more writes the checksum is the database's (%016llx, file %016llx)",
+          (unsigned long long)st.state.db_cksum, (unsigned long long)truth);
+}
+
+static void case_rebase_forward(const char *dir)
+{
+    char db[PATH_MAX];
+    sqlite3 *plain = NULL;
+    capture *c = NULL;
+    cap_point p;
+    cap_status st;
+    uint64_t lsn = 0, truth = 0;
+    uint32_t pages = 0;
+    yerr e;
+    int ok = 0;
+
+    memset(&p, 0, sizeof p);
+    check(new_db(dir, "rebase", db, sizeof db) == 0 && write_rows(db, 5) == SQLITE_OK,
+          "(g) set-up");
+    /* A write without capture, by the last connection: it removes the WAL. */
+    check(sqlite3_open_v2(db, &plain, SQLITE_OPEN_READWRITE, "unix") == SQLITE_OK
+              && sqlite3_exec(plain, "INSERT INTO items(a) VALUES('behind')", NULL, NULL, NULL)
+                     == SQLITE_OK,
+          "(g) a write without capture");
+    sqlite3_close(plain);
+    check(status_of(db, &st) == 0 && st.state.broken && !st.state.cksum_known,
+          "(g) the chain breaks and the checksum is lost");
+    /* A base full's snapshot, and the hashes of its image (the file). */
+    yerr_clear(&e);
+    if (cap_open(db, &c, &e) == 0 && cap_point_take(c, CAP_POINT_NEW_EPOCH, &p, &e) == 0) {
+        int fd = -1, in = open(db, O_RDONLY);
+        uint8_t *page = malloc(p.state.page_size), le[8];
+        lsn = p.state.next_lsn;
+        pages = p.state.db_pages;
+        ok = in >= 0 && page && cap_rebase_open(c, &fd, &e) == 0;
+        for (uint32_t i = 1; ok && i <= pages; i++) {
+            uint64_t h;
+            ok = pread(in, page, p.state.page_size, (off_t)(i - 1) * p.state.page_size)
+                 == (ssize_t)p.state.page_size;
+            h = fmt_page_hash(i, page, p.state.page_size);
+            for (int b = 0; b < 8; b++)
+                le[b] = (uint8_t)(h >> (8 * b));
+            ok = ok && pwrite(fd, le, 8, (off_t)(i - 1) * 8) == 8;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (in >= 0)
+            close(in);
+        free(page);
+    }
+    check(ok, "(g) the full's page hashes at LSN %llu: %s", (unsigned long long)lsn, e.msg);
+    /* Transactions commit while the full runs, then it is published. */
+    check(write_rows(db, 20) == SQLITE_OK && c && cap_epoch_commit(c, lsn, pages, &e) == 0,
+          "(g) twenty writes, then the full published: %s", e.msg);
+    cap_point_free(&p);
+    cap_close(c);
+    check(status_of(db, &st) == 0 && !st.state.broken && st.state.cksum_known
+              && st.state.next_lsn == lsn + 20,
+          "(g) the chain starts again and the checksum is known (LSN %llu)",
+          (unsigned long long)st.state.next_lsn);
+    check(file_cksum(db, st.state.page_size, &truth) == 0 && truth == st.state.db_cksum,
+          "(g) the checksum is the database's (%016llx, file %016llx)",
+          (unsigned long long)st.state.db_cksum, (unsigned long long)truth);
+}
+
 static void case_fork(const char *dir)
 {
     char db[PATH_MAX];
@@ -267,6 +380,8 @@ int main(void)
     case_log_lost(dir);
     case_hashes_lost(dir);
     case_bounded_wal(dir);
+    case_hashes_lag(dir);
+    case_rebase_forward(dir);
     case_fork(dir);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
